@@ -1,0 +1,144 @@
+"""Element-wise activation functions with their first and second derivatives.
+
+Each activation ``φ`` acts on scalars; applied to a vector or matrix it acts entry by entry,
+so its Jacobian is ``D_x φ(x) = diag(φ′(x))``. Every activation carries the same function as a
+sympy expression, so the numeric derivatives can be checked against symbolic ones.
+
+All numeric versions are stable for large ``|z|`` (no overflow warning, no NaN at ``|z| = 1000``).
+Where the function is analytic (identity, sigmoid, tanh, softplus) complex input is accepted, so
+complex-step differentiation works through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+_z = sp.Symbol("z", real=True)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A scalar function φ applied element-wise, with φ′ and φ″.
+
+    Attributes
+    ----------
+    name : str
+    f, df, d2f : callable
+        φ, φ′ and φ″ on numpy arrays (element-wise).
+    expr : sympy.Expr
+        φ(z) in the real symbol ``lecturekit.activations.z``.
+    smooth : bool
+        Whether φ is differentiable everywhere (finite-difference checks need this).
+    """
+
+    name: str
+    f: Callable
+    df: Callable
+    d2f: Callable
+    expr: sp.Expr
+    smooth: bool = True
+
+    def __call__(self, z):
+        return self.f(z)
+
+    def sympy(self, arg=None):
+        """φ as a sympy expression, in ``z`` or substituted with ``arg``."""
+        return self.expr if arg is None else self.expr.subs(_z, arg)
+
+    def __repr__(self):
+        return f"Activation({self.name!r})"
+
+
+z = _z
+
+
+def _sigmoid(z):
+    z = np.asarray(z)
+    if np.iscomplexobj(z):
+        # σ(z) = (1 + tanh(z/2))/2 is analytic, so complex steps pass through it.
+        return 0.5 * (1.0 + np.tanh(0.5 * z))
+    # exp(-|z|) never overflows; both branches give σ(z) exactly.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _dsigmoid(z):
+    s = _sigmoid(z)
+    return s * (1.0 - s)
+
+
+def _d2sigmoid(z):
+    s = _sigmoid(z)
+    return s * (1.0 - s) * (1.0 - 2.0 * s)
+
+
+def _softplus(z):
+    z = np.asarray(z)
+    if np.iscomplexobj(z):
+        # log(1 + e^z) = max(Re z, 0) + log(e^-max + e^(z-max)), without overflow.
+        shift = np.maximum(z.real, 0.0)
+        return shift + np.log(np.exp(-shift) + np.exp(z - shift))
+    return np.logaddexp(0.0, z)
+
+
+def _tanh_d1(z):
+    t = np.tanh(z)
+    return 1.0 - t * t
+
+
+def _tanh_d2(z):
+    t = np.tanh(z)
+    return -2.0 * t * (1.0 - t * t)
+
+
+def _zeros(z):
+    return np.zeros_like(np.asarray(z, dtype=float))
+
+
+def _step(z):
+    # Heaviside with H(0) = 0, the perceptron's convention.
+    return (np.asarray(z) > 0).astype(float)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in [
+        Activation("identity", lambda z: np.asarray(z) * 1.0, lambda z: np.ones_like(
+            np.asarray(z, dtype=float)), _zeros, _z),
+        Activation("heaviside", _step, _zeros, _zeros, sp.Heaviside(_z, 0), smooth=False),
+        Activation("sigmoid", _sigmoid, _dsigmoid, _d2sigmoid, 1 / (1 + sp.exp(-_z))),
+        Activation("tanh", np.tanh, _tanh_d1, _tanh_d2, sp.tanh(_z)),
+        Activation("relu", lambda z: np.maximum(np.asarray(z), 0.0), _step, _zeros,
+                   sp.Max(0, _z), smooth=False),
+        Activation("softplus", _softplus, _sigmoid, _dsigmoid, sp.log(1 + sp.exp(_z))),
+    ]
+}
+ACTIVATIONS["logistic"] = ACTIVATIONS["sigmoid"]
+ACTIVATIONS["linear"] = ACTIVATIONS["identity"]
+
+identity = ACTIVATIONS["identity"]
+heaviside = ACTIVATIONS["heaviside"]
+sigmoid = ACTIVATIONS["sigmoid"]
+tanh = ACTIVATIONS["tanh"]
+relu = ACTIVATIONS["relu"]
+softplus = ACTIVATIONS["softplus"]
+
+
+def get_activation(name) -> Activation:
+    """Look up an activation by name (or pass an :class:`Activation` through).
+
+    Known names: identity (linear), heaviside, sigmoid (logistic), tanh, relu, softplus.
+    """
+    if isinstance(name, Activation):
+        return name
+    if isinstance(name, str) and name.lower() in ACTIVATIONS:
+        return ACTIVATIONS[name.lower()]
+    known = ", ".join(sorted(k for k in ACTIVATIONS if k not in ("logistic", "linear")))
+    raise ValueError(
+        f"unknown activation {name!r}; known activations: {known} "
+        "(aliases: logistic = sigmoid, linear = identity)"
+    )

@@ -1,0 +1,111 @@
+"""The lecture's one-hidden-layer network ``y = g([1 f(X̄ W̄ʰ)] w̄ᵒ)``.
+
+Shapes (bias first everywhere): ``X`` is m×n without the ones column, ``X̄ = [1 X]`` is m×n̄,
+``W̄ʰ`` is n̄×p (row 0 holds the hidden biases), ``w̄ᵒ`` has length p̄ = p + 1 (entry 0 is the
+output bias), and ``wᵒ = w̄ᵒ[1:]`` is the bias-free part.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validate import finite_array, shape_str
+from .activations import get_activation
+from .vectorise import closure
+
+
+class Forward(NamedTuple):
+    """Every intermediate of one forward pass."""
+
+    Xbar: np.ndarray  # m×n̄, X̄ = [1 X]
+    A: np.ndarray  # m×p, A = X̄ W̄ʰ (hidden pre-activations)
+    H: np.ndarray  # m×p, H = f(A)
+    Hbar: np.ndarray  # m×p̄, H̄ = [1 H]
+    z: np.ndarray  # m, z = H̄ w̄ᵒ (output pre-activation)
+    y: np.ndarray  # m, y = g(z)
+
+
+def check_shapes(X, Wh, wo, *, allow_complex=False):
+    """Validate and convert ``X``, ``W̄ʰ``, ``w̄ᵒ``; errors name the symbol and both shapes.
+
+    Returns
+    -------
+    Xbar, Wh, wo : ndarray
+    """
+    X = finite_array(X, "X", allow_complex=allow_complex)
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2:
+        raise ValueError(f"X must be a matrix (m×n); got shape {shape_str(X.shape)}")
+    Xbar = closure(X)
+    m, nbar = Xbar.shape
+    Wh = finite_array(Wh, "W̄ʰ", allow_complex=allow_complex)
+    if Wh.ndim != 2:
+        raise ValueError(f"W̄ʰ must be a matrix (n̄×p); got shape {shape_str(Wh.shape)}")
+    if Wh.shape[0] != nbar:
+        raise ValueError(
+            f"W̄ʰ must have n̄ = {nbar} rows to match X̄ (m×n̄ = {m}×{nbar}); got {Wh.shape[0]}"
+        )
+    p = Wh.shape[1]
+    wo = finite_array(wo, "w̄ᵒ", allow_complex=allow_complex)
+    if wo.ndim == 2 and 1 in wo.shape:
+        wo = wo.reshape(-1)
+    if wo.ndim != 1 or wo.size != p + 1:
+        raise ValueError(
+            f"w̄ᵒ must have length p̄ = p + 1 = {p + 1} to match W̄ʰ (n̄×p = {nbar}×{p}); "
+            f"got shape {shape_str(wo.shape)}"
+        )
+    return Xbar, Wh, wo
+
+
+def forward(X, Wh, wo, f="tanh", g="identity") -> Forward:
+    """Run the network and keep every intermediate.
+
+    Implements ``A = X̄ W̄ʰ``, ``H = f(A)``, ``H̄ = [1 H]``, ``z = H̄ w̄ᵒ``, ``y = g(z)``.
+
+    Parameters
+    ----------
+    X : array_like, shape (m, n)
+        Features without the ones column.
+    Wh : array_like, shape (n̄, p)
+        Hidden weights ``W̄ʰ``, bias row first.
+    wo : array_like, shape (p̄,)
+        Output weights ``w̄ᵒ``, bias first.
+    f, g : str or Activation
+        Hidden and output activations.
+
+    Returns
+    -------
+    Forward
+        Named tuple ``(Xbar, A, H, Hbar, z, y)``.
+    """
+    allow_complex = any(np.iscomplexobj(a) for a in (X, Wh, wo))
+    Xbar, Wh, wo = check_shapes(X, Wh, wo, allow_complex=allow_complex)
+    f, g = get_activation(f), get_activation(g)
+    A = Xbar @ Wh
+    H = f.f(A)
+    Hbar = np.hstack([np.ones((H.shape[0], 1), dtype=H.dtype), H])
+    z = Hbar @ wo
+    return Forward(Xbar, A, H, Hbar, z, g.f(z))
+
+
+def predict(X, Wh, wo, f="tanh", g="identity"):
+    """Network output ``y = g([1 f(X̄ W̄ʰ)] w̄ᵒ)``, a vector of length m.
+
+    See :func:`forward` for the parameters.
+    """
+    return forward(X, Wh, wo, f, g).y
+
+
+def init_weights(n, p, seed=0, scale=None):
+    """Seeded random weights ``(W̄ʰ, w̄ᵒ)`` for a network with n inputs and p hidden units.
+
+    Entries are normal with standard deviation ``scale`` (default ``1/sqrt(n̄)`` for ``W̄ʰ`` and
+    ``1/sqrt(p̄)`` for ``w̄ᵒ``, so pre-activations start of order one).
+    """
+    rng = np.random.default_rng(seed)
+    sh = scale if scale is not None else 1 / np.sqrt(n + 1)
+    so = scale if scale is not None else 1 / np.sqrt(p + 1)
+    return rng.normal(0, sh, (n + 1, p)), rng.normal(0, so, p + 1)

@@ -96,7 +96,11 @@ def _tanh_d2(z):
 
 
 def _zeros(z):
-    return np.zeros_like(np.asarray(z, dtype=float))
+    return np.zeros(np.shape(z))
+
+
+def _ones(z):
+    return np.ones(np.shape(z))
 
 
 def _step(z):
@@ -107,13 +111,18 @@ def _step(z):
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in [
-        Activation("identity", lambda z: np.asarray(z) * 1.0, lambda z: np.ones_like(
-            np.asarray(z, dtype=float)), _zeros, _z),
+        Activation("identity", lambda z: np.asarray(z) * 1.0, _ones, _zeros, _z),
         Activation("heaviside", _step, _zeros, _zeros, sp.Heaviside(_z, 0), smooth=False),
         Activation("sigmoid", _sigmoid, _dsigmoid, _d2sigmoid, 1 / (1 + sp.exp(-_z))),
         Activation("tanh", np.tanh, _tanh_d1, _tanh_d2, sp.tanh(_z)),
-        Activation("relu", lambda z: np.maximum(np.asarray(z), 0.0), _step, _zeros,
-                   sp.Max(0, _z), smooth=False),
+        Activation(
+            "relu",
+            lambda z: np.maximum(np.asarray(z), 0.0),
+            _step,
+            _zeros,
+            sp.Max(0, _z),
+            smooth=False,
+        ),
         Activation("softplus", _softplus, _sigmoid, _dsigmoid, sp.log(1 + sp.exp(_z))),
     ]
 }

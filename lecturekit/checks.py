@@ -20,7 +20,8 @@ def fd_jacobian(fun, x, method="central", h=None):
     x : array_like
         Point of evaluation (scalar, vector or matrix).
     method : {"central", "forward", "complex"}
-        ``central``: (f(x + h eₖ) − f(x − h eₖ)) / 2h, error O(h²), default h = ε^(1/3)·max(1, |xₖ|).
+        ``central``: (f(x + h eₖ) − f(x − h eₖ)) / 2h, error O(h²),
+        default h = ε^(1/3)·max(1, |xₖ|).
         ``forward``: (f(x + h eₖ) − f(x)) / h, error O(h), default h = √ε·max(1, |xₖ|).
         ``complex``: Im f(x + i h eₖ) / h with h = 1e-30; exact to rounding, for functions
         that are analytic and written without ``abs``/comparisons on the perturbed input.

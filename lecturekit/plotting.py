@@ -44,8 +44,9 @@ def draw_network(n, p=0, ax=None, output="y", hidden_activation="f", output_acti
     for k, names in enumerate(layers):
         for (x0, y0), name in zip(pos[k], names, strict=True):
             bias = name == "1"
-            ax.scatter(x0, y0, s=650, zorder=2, edgecolors="k",
-                       color="#f3d9a4" if bias else "#cfe3f5")
+            ax.scatter(
+                x0, y0, s=650, zorder=2, edgecolors="k", color="#f3d9a4" if bias else "#cfe3f5"
+            )
             ax.text(x0, y0, name, ha="center", va="center", zorder=3, fontsize=11)
     labels = ["inputs $\\bar X$"] + ([f"hidden $\\bar H$ ({hidden_activation})"] if p else [])
     labels.append(f"output ({output_activation})" if p else "output")
@@ -55,8 +56,11 @@ def draw_network(n, p=0, ax=None, output="y", hidden_activation="f", output_acti
     ax.set_xlim(-0.7, 1.6 * (len(layers) - 1) + 0.7)
     ax.set_ylim(min(min(yy for _, yy in layer) for layer in pos) - 0.7, top + 0.6)
     ax.set_axis_off()
-    title = "linear model $y = \\bar X \\bar w$" if not p else (
-        f"one hidden layer: n = {n}, p = {p}, unknowns n̄p + p̄ = {(n + 1) * p + p + 1}")
+    title = (
+        "linear model $y = \\bar X \\bar w$"
+        if not p
+        else (f"one hidden layer: n = {n}, p = {p}, unknowns n̄p + p̄ = {(n + 1) * p + p + 1}")
+    )
     ax.set_title(title, fontsize=10)
     return ax
 

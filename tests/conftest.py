@@ -1,0 +1,26 @@
+"""Shared test helpers: optional dependencies skip locally but must be present in CI."""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import pytest
+
+IN_CI = bool(os.environ.get("CI"))
+
+
+def require(module: str, how: str):
+    """Import ``module`` or skip with instructions; under CI (``CI`` set) fail instead."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        msg = f"{module} is not installed; {how}"
+        if IN_CI:
+            pytest.fail(f"CI must run this test: {msg}")
+        pytest.skip(msg)
+
+
+def require_torch():
+    """PyTorch, the CPU build pinned in requirements-torch.txt."""
+    return require("torch", "install it with `.venv/bin/pip install -r requirements-torch.txt`")

@@ -1,0 +1,64 @@
+"""Closure, vec and the vec–Kronecker identity."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lecturekit as lk
+
+
+def test_closure_adds_leading_ones():
+    X = np.arange(6.0).reshape(3, 2)
+    Xbar = lk.closure(X)
+    assert Xbar.shape == (3, 3)
+    np.testing.assert_array_equal(Xbar[:, 0], 1.0)
+    np.testing.assert_array_equal(Xbar[:, 1:], X)
+
+
+def test_closure_of_vector_is_one_feature():
+    np.testing.assert_array_equal(lk.closure([2.0, 3.0]), [[1, 2], [1, 3]])
+
+
+def test_vec_is_column_major():
+    A = np.array([[1, 2, 3], [4, 5, 6]])
+    np.testing.assert_array_equal(lk.vec(A), [1, 4, 2, 5, 3, 6])
+
+
+@given(st.integers(1, 5), st.integers(1, 5), st.integers(0, 2**31 - 1))
+def test_unvec_inverts_vec(m, n, seed):
+    A = np.random.default_rng(seed).normal(size=(m, n))
+    np.testing.assert_array_equal(lk.unvec(lk.vec(A), A.shape), A)
+
+
+@settings(max_examples=40)
+@given(
+    st.integers(1, 4),
+    st.integers(1, 4),
+    st.integers(1, 4),
+    st.integers(1, 4),
+    st.integers(0, 2**31 - 1),
+)
+def test_vec_of_product_identity(k, m, n, l, seed):
+    rng = np.random.default_rng(seed)
+    A, X, B = rng.normal(size=(k, m)), rng.normal(size=(m, n)), rng.normal(size=(n, l))
+    lhs, rhs = lk.vec_of_product(A, X, B)
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-12, atol=1e-12)
+    # the identity is the statement that Bᵀ⊗A is the Jacobian of X ↦ AXB
+    J = lk.checks.fd_jacobian(lambda Y: A @ Y @ B, X, method="complex")
+    np.testing.assert_allclose(J, lk.kron_vec_matrix(A, B), atol=1e-12)
+
+
+def test_vec_of_product_shape_error():
+    with pytest.raises(ValueError, match="A's columns = X's rows"):
+        lk.vec_of_product(np.ones((2, 3)), np.ones((2, 2)), np.ones((2, 2)))
+
+
+def test_unvec_length_error():
+    with pytest.raises(ValueError, match="length 6 for shape 2×3"):
+        lk.unvec(np.ones(5), (2, 3))
+
+
+def test_closure_refuses_nan():
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        lk.closure([[1.0, np.nan]])

@@ -1,0 +1,76 @@
+"""Launch and repository buttons driven by one setting: ``repository.url`` in ``_config.yml``.
+
+sphinx-book-theme builds Binder, Colab and JupyterHub links from the repository URL and
+crashes on notebook pages when launch buttons are configured without one; Jupyter Book refuses
+``use_repository_button`` without one. This extension makes the URL the single switch:
+
+* URL set: repository and issue buttons are switched on and the launch buttons stay;
+* URL empty: launch, repository and issue buttons are removed, so the build stays clean.
+
+It also offers the URL to pages: the substitution ``{{ repository_url }}`` and a
+``repo-code`` directive, a code block in which ``{repository_url}`` is replaced by the URL
+(MyST does not substitute inside code fences).
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util.docutils import SphinxDirective
+
+# Shown in place of the URL while none is configured.
+PLACEHOLDER = "https://github.com/<owner>/<repository>"
+# The theme's launch providers that need a repository to point at.
+PROVIDERS = ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url", "thebe")
+
+
+def repository_url(config: Config) -> str:
+    """The configured repository URL without a trailing slash, or ``""`` when unset."""
+    return str(config.html_theme_options.get("repository_url") or "").strip().rstrip("/")
+
+
+def apply_repository_switch(app: Sphinx, config: Config) -> None:
+    """Turn the repository-dependent buttons on or off to match ``repository.url``."""
+    options = config.html_theme_options
+    url = repository_url(config)
+    if url:
+        options["repository_url"] = url
+        # Jupyter Book always passes these (default false), so set them, not setdefault.
+        options["use_repository_button"] = True
+        options["use_issues_button"] = True
+    else:
+        options.pop("repository_url", None)
+        launch = dict(options.get("launch_buttons") or {})
+        for key in PROVIDERS:
+            launch.pop(key, None)
+        options["launch_buttons"] = launch
+        for key in ("use_repository_button", "use_issues_button", "use_edit_page_button"):
+            options[key] = False
+    subs = dict(config.myst_substitutions or {}) if "myst_substitutions" in config else {}
+    subs["repository_url"] = url or PLACEHOLDER
+    config.myst_substitutions = subs
+
+
+class RepoCode(SphinxDirective):
+    """A literal block whose ``{repository_url}`` is replaced by the configured URL."""
+
+    has_content = True
+    optional_arguments = 1
+    option_spec = {"caption": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        url = repository_url(self.config) or PLACEHOLDER
+        text = "\n".join(self.content).replace("{repository_url}", url)
+        block = nodes.literal_block(text, text)
+        block["language"] = self.arguments[0] if self.arguments else "text"
+        self.set_source_info(block)
+        return [block]
+
+
+def setup(app: Sphinx) -> dict:
+    # Priority below the default 500 so the theme sees the final options.
+    app.connect("config-inited", apply_repository_switch, priority=400)
+    app.add_directive("repo-code", RepoCode)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

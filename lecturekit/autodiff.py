@@ -1,0 +1,724 @@
+"""A small reverse-mode automatic-differentiation engine on numpy arrays.
+
+This is the "lower operator level" at which libraries such as PyTorch apply the chain rule.
+Every operation records its inputs and its vector–Jacobian product (VJP): given the gradient
+``Ḡ = ∂ℓ/∂(output)`` (same shape as the output), it returns ``∂ℓ/∂(input)`` for each input.
+In the book's notation, if ``vec Y = J vec X`` to first order (``J = D_X Y``), the VJP is
+``vec(X̄) = Jᵀ vec(Ḡ)``, i.e. the row vector ``D_Y ℓ · D_X Y`` reshaped like ``X``. Each
+operation's docstring names the matrix-calculus rule its VJP implements.
+
+:meth:`Tensor.backward` sorts the graph topologically with an explicit stack (no recursion, so
+graphs of any depth work) and sweeps it once in reverse order: a node used several times
+receives the sum of all contributions before it passes its gradient on.
+
+Example
+-------
+>>> from lecturekit import autodiff as ad
+>>> W = ad.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+>>> loss = ad.sum(ad.tanh(W @ W))
+>>> loss.backward()
+>>> W.grad.shape
+(2, 2)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import finite_array, shape_str
+
+__all__ = [
+    "Tensor",
+    "tensor",
+    "grad",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "neg",
+    "power",
+    "matmul",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "exp",
+    "log",
+    "sin",
+    "cos",
+    "sum",
+    "mean",
+    "closure",
+    "concat",
+    "transpose",
+    "reshape",
+]
+
+
+def _unbroadcast(g, shape):
+    """Sum ``g`` down to ``shape``: the adjoint of numpy broadcasting.
+
+    Broadcasting ``x`` to a larger shape is the linear map ``x ↦ E x`` that copies entries;
+    its VJP is ``Eᵀ Ḡ``, which adds the copies back together (sum over the broadcast axes).
+    """
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g
+
+
+class Tensor:
+    """A numpy array that remembers how it was computed, for reverse-mode differentiation.
+
+    Parameters
+    ----------
+    data : array_like
+        Real numbers (converted to float64); NaN and inf are refused.
+    requires_grad : bool
+        Whether :meth:`backward` should compute ``∂ℓ/∂(this tensor)`` into :attr:`grad`.
+
+    Attributes
+    ----------
+    data : ndarray
+        The value.
+    grad : ndarray or None
+        After ``loss.backward()``, the gradient ``∂ℓ/∂data`` (same shape as ``data``), for
+        every leaf with ``requires_grad=True`` (and for nodes that called :meth:`retain_grad`).
+        Like PyTorch, repeated calls to ``backward`` add to it; see :meth:`zero_grad`.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_vjp", "_op", "_retain")
+    # Makes ``ndarray + Tensor`` call Tensor.__radd__ instead of broadcasting over objects.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad=False):
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = finite_array(data, "Tensor data")
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._parents = ()
+        self._vjp = None
+        self._op = "leaf"
+        self._retain = False
+
+    # -- construction of graph nodes (no validation: inputs were already checked) ----------
+    @classmethod
+    def _node(cls, data, parents, vjp, op):
+        out = cls.__new__(cls)
+        out.data = data
+        out.grad = None
+        out._op = op
+        out._retain = False
+        if any(p.requires_grad for p in parents):
+            out.requires_grad = True
+            out._parents = parents
+            out._vjp = vjp
+        else:  # constants only: nothing to differentiate, keep no graph
+            out.requires_grad = False
+            out._parents = ()
+            out._vjp = None
+        return out
+
+    # -- array-like conveniences -----------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def T(self):
+        """Transpose, see :func:`transpose`."""
+        return transpose(self)
+
+    @property
+    def is_leaf(self):
+        return self._vjp is None
+
+    def __len__(self):
+        return len(self.data)
+
+    def numpy(self):
+        """The value as a numpy array (not a copy)."""
+        return self.data
+
+    def item(self):
+        """The value of a one-element tensor as a Python float."""
+        return self.data.item()
+
+    def detach(self):
+        """The same value as a new constant leaf, cut off from the graph."""
+        out = Tensor.__new__(Tensor)
+        out.data, out.grad, out.requires_grad = self.data, None, False
+        out._parents, out._vjp, out._op, out._retain = (), None, "leaf", False
+        return out
+
+    def retain_grad(self):
+        """Also store ``∂ℓ/∂(this node)`` in :attr:`grad` when it is not a leaf."""
+        self._retain = True
+        return self
+
+    def zero_grad(self):
+        """Forget the accumulated gradient."""
+        self.grad = None
+
+    def reshape(self, *shape):
+        """Reshape (column-major is not implied: numpy's row-major order), see :func:`reshape`."""
+        return reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def sum(self, axis=None, keepdims=False):
+        return sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return mean(self, axis, keepdims)
+
+    def __repr__(self):
+        flag = ", requires_grad=True" if self.requires_grad else ""
+        body = np.array2string(self.data, precision=4, separator=", ", prefix="Tensor(")
+        return f"Tensor({body}{flag})"
+
+    # -- operators ------------------------------------------------------------------------
+    def __add__(self, other):
+        return add(self, other)
+
+    def __radd__(self, other):
+        return add(other, self)
+
+    def __sub__(self, other):
+        return sub(self, other)
+
+    def __rsub__(self, other):
+        return sub(other, self)
+
+    def __mul__(self, other):
+        return mul(self, other)
+
+    def __rmul__(self, other):
+        return mul(other, self)
+
+    def __truediv__(self, other):
+        return div(self, other)
+
+    def __rtruediv__(self, other):
+        return div(other, self)
+
+    def __neg__(self):
+        return neg(self)
+
+    def __pow__(self, other):
+        return power(self, other)
+
+    def __rpow__(self, other):
+        return power(other, self)
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(other, self)
+
+    def __getitem__(self, index):
+        return _getitem(self, index)
+
+    # -- the backward sweep ---------------------------------------------------------------
+    def backward(self, grad=None):
+        """Reverse sweep: add ``∂ℓ/∂x`` to ``x.grad`` for every leaf ``x`` with requires_grad.
+
+        Parameters
+        ----------
+        grad : array_like, optional
+            The seed ``Ḡ = ∂ℓ/∂(this tensor)``. Omit it for a scalar (the seed is 1); give it
+            for a non-scalar output to compute the vector–Jacobian product ``Ḡ · D_x(this)``.
+        """
+        if not self.requires_grad:
+            raise ValueError(
+                "backward() needs a tensor that depends on a leaf with requires_grad=True"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward() without a seed needs a scalar; this tensor has shape "
+                    f"{shape_str(self.shape)}: pass grad=Ḡ of the same shape"
+                )
+            seed = np.ones_like(self.data)
+        else:
+            seed = finite_array(grad, "Ḡ")
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"the seed Ḡ must have the output's shape {shape_str(self.shape)}; "
+                    f"got {shape_str(seed.shape)}"
+                )
+        _sweep(self, seed, accumulate_leaves=True)
+
+
+def _toposort(root):
+    """Nodes that need a gradient, inputs before the nodes computed from them (iterative DFS)."""
+    order, seen = [], set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for p in node._parents:
+            if p.requires_grad and p not in seen:
+                stack.append((p, False))
+    return order
+
+
+def _sweep(root, seed, accumulate_leaves, wanted=None):
+    """Propagate ``seed`` from ``root`` to the leaves; returns the gradients of ``wanted``."""
+    grads = {root: seed}
+    found = {}
+    for node in reversed(_toposort(root)):
+        g = grads.pop(node, None)
+        if g is None:  # no path from this node to the root carries a gradient
+            continue
+        if wanted is not None and node in wanted:
+            found[node] = g
+        if node._vjp is None:
+            if accumulate_leaves:
+                node.grad = np.array(g, dtype=float) if node.grad is None else node.grad + g
+            continue
+        if node._retain and accumulate_leaves:
+            node.grad = np.array(g, dtype=float) if node.grad is None else node.grad + g
+        for p, pg in zip(node._parents, node._vjp(g), strict=True):
+            if pg is None or not p.requires_grad:
+                continue
+            # Out-of-place sum: a VJP may hand the same array to several parents.
+            grads[p] = grads[p] + pg if p in grads else pg
+    return found
+
+
+def grad(output, inputs, seed=None):
+    """Gradients of ``output`` with respect to ``inputs``, without touching any ``.grad``.
+
+    Implements the same reverse sweep as :meth:`Tensor.backward`, returning
+    ``[∂ℓ/∂x for x in inputs]`` (zeros where ``output`` does not depend on ``x``).
+
+    Parameters
+    ----------
+    output : Tensor
+        A scalar ``ℓ`` (or any tensor, with ``seed`` = Ḡ of its shape).
+    inputs : sequence of Tensor
+        Tensors with ``requires_grad=True`` (leaves or intermediate nodes).
+    """
+    inputs = list(inputs)
+    for k, x in enumerate(inputs):
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise ValueError(f"inputs[{k}] must be a Tensor with requires_grad=True")
+    if seed is None:
+        if output.data.size != 1:
+            raise ValueError(
+                f"grad() without a seed needs a scalar output; got shape {shape_str(output.shape)}"
+            )
+        seed = np.ones_like(output.data)
+    else:
+        seed = finite_array(seed, "Ḡ")
+    if not output.requires_grad:
+        return [np.zeros_like(x.data) for x in inputs]
+    found = _sweep(output, seed, accumulate_leaves=False, wanted=set(inputs))
+    return [np.array(found[x]) if x in found else np.zeros_like(x.data) for x in inputs]
+
+
+def tensor(data, requires_grad=False):
+    """Shorthand for :class:`Tensor` (returns ``data`` itself if it already is a Tensor)."""
+    if isinstance(data, Tensor):
+        return data
+    return Tensor(data, requires_grad)
+
+
+def _as_tensor(x):
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(x)
+
+
+# ------------------------------------------------------------------------------------------
+# Element-wise arithmetic with broadcasting
+# ------------------------------------------------------------------------------------------
+def add(a, b):
+    """``C = A + B`` with numpy broadcasting.
+
+    VJP: ``D_A C = I``, so ``Ā = Ḡ`` (summed over broadcast axes, see ``_unbroadcast``), and
+    likewise ``B̄ = Ḡ``.
+    """
+    a, b = _as_tensor(a), _as_tensor(b)
+    sa, sb = a.data.shape, b.data.shape
+    return Tensor._node(
+        a.data + b.data,
+        (a, b),
+        lambda g: (_unbroadcast(g, sa), _unbroadcast(g, sb)),
+        "add",
+    )
+
+
+def sub(a, b):
+    """``C = A − B`` with broadcasting.
+
+    VJP: ``D_A C = I`` and ``D_B C = −I``, so ``Ā = Ḡ`` and ``B̄ = −Ḡ`` (unbroadcast).
+    """
+    a, b = _as_tensor(a), _as_tensor(b)
+    sa, sb = a.data.shape, b.data.shape
+    return Tensor._node(
+        a.data - b.data,
+        (a, b),
+        lambda g: (_unbroadcast(g, sa), _unbroadcast(-g, sb)),
+        "sub",
+    )
+
+
+def neg(a):
+    """``C = −A``. VJP: ``D_A C = −I``, so ``Ā = −Ḡ``."""
+    a = _as_tensor(a)
+    return Tensor._node(-a.data, (a,), lambda g: (-g,), "neg")
+
+
+def mul(a, b):
+    """Element-wise (Hadamard) product ``C = A ⊙ B`` with broadcasting.
+
+    VJP: ``d vec C = diag(vec B) d vec A + diag(vec A) d vec B`` (the product rule; element-wise
+    maps have diagonal Jacobians), so ``Ā = Ḡ ⊙ B`` and ``B̄ = Ḡ ⊙ A`` (unbroadcast).
+    """
+    a, b = _as_tensor(a), _as_tensor(b)
+    ad, bd = a.data, b.data
+
+    def vjp(g):
+        return (
+            _unbroadcast(g * bd, ad.shape) if a.requires_grad else None,
+            _unbroadcast(g * ad, bd.shape) if b.requires_grad else None,
+        )
+
+    return Tensor._node(ad * bd, (a, b), vjp, "mul")
+
+
+def div(a, b):
+    """Element-wise quotient ``C = A ⊘ B`` with broadcasting.
+
+    VJP: ``d vec C = diag(1/vec B) d vec A − diag(vec A / (vec B)²) d vec B``, so
+    ``Ā = Ḡ ⊘ B`` and ``B̄ = −Ḡ ⊙ A ⊘ B²`` (unbroadcast). Division by zero is refused.
+    """
+    a, b = _as_tensor(a), _as_tensor(b)
+    ad, bd = a.data, b.data
+    if np.any(bd == 0):
+        raise ValueError("division by a tensor with zero entries (the quotient is not finite)")
+    out = ad / bd
+
+    def vjp(g):
+        q = g / bd
+        return (
+            _unbroadcast(q, ad.shape) if a.requires_grad else None,
+            _unbroadcast(-q * out, bd.shape) if b.requires_grad else None,
+        )
+
+    return Tensor._node(out, (a, b), vjp, "div")
+
+
+def power(a, b):
+    """Element-wise power ``C = A^B`` (``b`` a number or a tensor).
+
+    VJP: for a constant exponent ``D_A C = diag(b A^(b−1))``, so ``Ā = Ḡ ⊙ b A^(b−1)``; for a
+    tensor exponent also ``D_B C = diag(A^B ⊙ log A)``, so ``B̄ = Ḡ ⊙ C ⊙ log A`` (needs A > 0).
+    """
+    a = _as_tensor(a)
+    ad = a.data
+    if not isinstance(b, Tensor):
+        e = float(b)
+        if e == 2.0:  # the common case (squares in losses): skip the pow call
+            return Tensor._node(ad * ad, (a,), lambda g: (g * (2.0 * ad),), "square")
+        out = np.power(ad, e)
+        if not np.all(np.isfinite(out)):
+            raise ValueError(f"A^{e:g} is not finite for some entries of A (negative or zero base)")
+        return Tensor._node(out, (a,), lambda g: (g * (e * np.power(ad, e - 1.0)),), "pow")
+    bd = b.data
+    if np.any(ad <= 0) and b.requires_grad:
+        raise ValueError("A^B with a differentiable exponent B needs A > 0 (it uses log A)")
+    out = np.power(ad, bd)
+    if not np.all(np.isfinite(out)):
+        raise ValueError("A^B is not finite for some entries")
+
+    def vjp(g):
+        ga = _unbroadcast(g * bd * np.power(ad, bd - 1.0), ad.shape) if a.requires_grad else None
+        gb = _unbroadcast(g * out * np.log(ad), bd.shape) if b.requires_grad else None
+        return ga, gb
+
+    return Tensor._node(out, (a, b), vjp, "pow")
+
+
+# ------------------------------------------------------------------------------------------
+# Matrix product
+# ------------------------------------------------------------------------------------------
+def matmul(a, b):
+    """Matrix product ``C = X W`` (matrices or vectors, as numpy's ``@``).
+
+    VJP: ``vec(X W) = (Wᵀ ⊗ I) vec X = (I ⊗ X) vec W``, so for ``ℓ(XW)``
+    ``D_X ℓ`` reshaped is ``X̄ = Ḡ Wᵀ`` and ``D_W ℓ`` reshaped is ``W̄ = Xᵀ Ḡ``; a vector
+    operand is the one-column (or one-row) case, giving outer products.
+    """
+    a, b = _as_tensor(a), _as_tensor(b)
+    ad, bd = a.data, b.data
+    if ad.ndim == 0 or bd.ndim == 0 or ad.ndim > 2 or bd.ndim > 2:
+        raise ValueError(
+            f"matmul takes vectors or matrices; got {shape_str(ad.shape)} @ {shape_str(bd.shape)}"
+        )
+    inner_a = ad.shape[-1]
+    inner_b = bd.shape[0]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul needs the columns of the left factor ({shape_str(ad.shape)}) to equal the "
+            f"rows of the right factor ({shape_str(bd.shape)})"
+        )
+    ra, rb = a.requires_grad, b.requires_grad
+    if ad.ndim == 2 and bd.ndim == 2:
+
+        def vjp(g):
+            return (g @ bd.T if ra else None, ad.T @ g if rb else None)
+
+    elif ad.ndim == 2:  # matrix @ vector
+
+        def vjp(g):
+            return (np.outer(g, bd) if ra else None, ad.T @ g if rb else None)
+
+    elif bd.ndim == 2:  # vector @ matrix
+
+        def vjp(g):
+            return (bd @ g if ra else None, np.outer(ad, g) if rb else None)
+
+    else:  # inner product
+
+        def vjp(g):
+            return (g * bd if ra else None, g * ad if rb else None)
+
+    return Tensor._node(ad @ bd, (a, b), vjp, "matmul")
+
+
+# ------------------------------------------------------------------------------------------
+# Element-wise functions: Jacobian diag(φ′(vec A)), so the VJP is Ḡ ⊙ φ′(A)
+# ------------------------------------------------------------------------------------------
+def tanh(a):
+    """``H = tanh(A)`` element-wise.
+
+    VJP: ``D_A H = diag(f′(vec A))`` with ``f′ = 1 − tanh²``, so ``Ā = Ḡ ⊙ (1 − H ⊙ H)``.
+    """
+    a = _as_tensor(a)
+    out = np.tanh(a.data)
+
+    def vjp(g):
+        d = out * out  # one temporary, updated in place: this VJP touches m·p entries
+        np.subtract(1.0, d, out=d)
+        np.multiply(d, g, out=d)
+        return (d,)
+
+    return Tensor._node(out, (a,), vjp, "tanh")
+
+
+def sigmoid(a):
+    """``S = σ(A) = 1/(1 + e^(−A))`` element-wise, evaluated stably (no overflow at |A| = 1000).
+
+    VJP: ``D_A S = diag(σ′(vec A))`` with ``σ′ = σ(1 − σ)``, so ``Ā = Ḡ ⊙ S ⊙ (1 − S)``.
+    """
+    a = _as_tensor(a)
+    ad = a.data
+    e = np.exp(-np.abs(ad))  # never overflows
+    out = np.where(ad >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    def vjp(g):
+        d = 1.0 - out
+        np.multiply(d, out, out=d)
+        np.multiply(d, g, out=d)
+        return (d,)
+
+    return Tensor._node(out, (a,), vjp, "sigmoid")
+
+
+def relu(a):
+    """``R = max(A, 0)`` element-wise.
+
+    VJP: ``D_A R = diag(H(vec A))`` with the Heaviside step (``H(0) = 0``, the subgradient
+    PyTorch also uses), so ``Ā = Ḡ ⊙ [A > 0]``.
+    """
+    a = _as_tensor(a)
+    mask = a.data > 0
+    return Tensor._node(a.data * mask, (a,), lambda g: (g * mask,), "relu")
+
+
+def exp(a):
+    """``E = exp(A)`` element-wise. VJP: ``D_A E = diag(vec E)``, so ``Ā = Ḡ ⊙ E``."""
+    a = _as_tensor(a)
+    with np.errstate(over="ignore"):
+        out = np.exp(a.data)
+    if not np.all(np.isfinite(out)):
+        raise ValueError("exp(A) overflows for some entries of A (above about 709)")
+    return Tensor._node(out, (a,), lambda g: (g * out,), "exp")
+
+
+def log(a):
+    """``L = log(A)`` element-wise, for A > 0. VJP: ``D_A L = diag(1/vec A)``, so ``Ā = Ḡ ⊘ A``."""
+    a = _as_tensor(a)
+    ad = a.data
+    if np.any(ad <= 0):
+        raise ValueError("log needs positive entries")
+    return Tensor._node(np.log(ad), (a,), lambda g: (g / ad,), "log")
+
+
+def sin(a):
+    """``S = sin(A)`` element-wise. VJP: ``D_A S = diag(cos vec A)``, so ``Ā = Ḡ ⊙ cos A``."""
+    a = _as_tensor(a)
+    ad = a.data
+    return Tensor._node(np.sin(ad), (a,), lambda g: (g * np.cos(ad),), "sin")
+
+
+def cos(a):
+    """``C = cos(A)`` element-wise. VJP: ``D_A C = −diag(sin vec A)``, so ``Ā = −Ḡ ⊙ sin A``."""
+    a = _as_tensor(a)
+    ad = a.data
+    return Tensor._node(np.cos(ad), (a,), lambda g: (-g * np.sin(ad),), "cos")
+
+
+# ------------------------------------------------------------------------------------------
+# Reductions
+# ------------------------------------------------------------------------------------------
+def _norm_axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if np.isscalar(axis) else tuple(axis)
+    out = []
+    for ax in axes:
+        if not -ndim <= ax < ndim:
+            raise ValueError(f"axis {ax} is out of range for a tensor with {ndim} axes")
+        out.append(ax % ndim)
+    return tuple(sorted(set(out)))
+
+
+def sum(a, axis=None, keepdims=False):
+    """``s = Σ A`` over ``axis`` (all entries by default).
+
+    VJP: ``s = 1ᵀ vec A`` (or, per axis, ``A 1`` / ``1ᵀ A``) is linear with Jacobian made of
+    ones, so ``Ā = Ḡ`` broadcast back over the summed axes.
+    """
+    a = _as_tensor(a)
+    shape = a.data.shape
+    axes = _norm_axes(axis, a.data.ndim)
+    out = np.sum(a.data, axis=axes, keepdims=keepdims)
+
+    def vjp(g):
+        if not keepdims:
+            g = np.expand_dims(g, axes)
+        return (np.broadcast_to(g, shape),)
+
+    return Tensor._node(np.asarray(out), (a,), vjp, "sum")
+
+
+def mean(a, axis=None, keepdims=False):
+    """Arithmetic mean over ``axis``: ``(1/k) Σ A`` with ``k`` entries per mean.
+
+    VJP: the Jacobian is ``(1/k)`` times that of :func:`sum`, so ``Ā = Ḡ / k`` broadcast back.
+    """
+    a = _as_tensor(a)
+    shape = a.data.shape
+    axes = _norm_axes(axis, a.data.ndim)
+    k = int(np.prod([shape[i] for i in axes])) if axes else 1
+    if k == 0:
+        raise ValueError("mean over an empty axis is undefined")
+    out = np.mean(a.data, axis=axes, keepdims=keepdims)
+
+    def vjp(g):
+        if not keepdims:
+            g = np.expand_dims(g, axes)
+        return (np.broadcast_to(g / k, shape),)
+
+    return Tensor._node(np.asarray(out), (a,), vjp, "mean")
+
+
+# ------------------------------------------------------------------------------------------
+# Structure: closure, concatenation, indexing, transpose, reshape
+# ------------------------------------------------------------------------------------------
+def closure(X):
+    """The lecture's closure ``X̄ = [1 X]``: prepend a column of ones (bias first).
+
+    VJP: ``vec X̄ = [1; vec X]``, i.e. ``D_X X̄ = [0; I]`` (the ones column is constant), so
+    ``X̄``'s gradient loses its first column: ``Ā = Ḡ[:, 1:]``. A vector is read as one column.
+    """
+    X = _as_tensor(X)
+    xd = X.data
+    if xd.ndim == 1:
+        X = reshape(X, (-1, 1))
+        xd = X.data
+    if xd.ndim != 2:
+        raise ValueError(f"closure takes a matrix X (m×n); got shape {shape_str(xd.shape)}")
+    out = np.empty((xd.shape[0], xd.shape[1] + 1))
+    out[:, 0] = 1.0
+    out[:, 1:] = xd
+    return Tensor._node(out, (X,), lambda g: (g[:, 1:],), "closure")
+
+
+def concat(tensors, axis=0):
+    """Join tensors along ``axis`` (numpy's ``concatenate``).
+
+    VJP: ``vec [A B]`` is a permutation of ``[vec A; vec B]``, a linear map whose transpose
+    splits ``Ḡ`` back into the blocks: ``Ā, B̄ = split(Ḡ)``.
+    """
+    ts = [_as_tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("concat needs at least one tensor")
+    out = np.concatenate([t.data for t in ts], axis=axis)
+    ax = axis % out.ndim
+    bounds = np.cumsum([t.data.shape[ax] for t in ts])[:-1]
+
+    def vjp(g):
+        return tuple(np.split(g, bounds, axis=ax))
+
+    return Tensor._node(out, tuple(ts), vjp, "concat")
+
+
+def _is_basic_index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
+
+
+def _getitem(a, index):
+    """``B = A[index]``: selection. VJP: scatter ``Ḡ`` back (repeated picks add up)."""
+    if isinstance(index, Tensor):
+        index = index.data
+    shape = a.data.shape
+    basic = _is_basic_index(index)
+    out = a.data[index]
+
+    def vjp(g):
+        full = np.zeros(shape)
+        if basic:
+            full[index] = g
+        else:
+            np.add.at(full, index, g)
+        return (full,)
+
+    return Tensor._node(np.asarray(out), (a,), vjp, "getitem")
+
+
+def transpose(a):
+    """``B = Aᵀ``. VJP: ``vec Aᵀ = K vec A`` with the commutation matrix K, so ``Ā = Ḡᵀ``."""
+    a = _as_tensor(a)
+    return Tensor._node(a.data.T, (a,), lambda g: (g.T,), "transpose")
+
+
+def reshape(a, shape):
+    """Reshape in numpy's (row-major) order. VJP: a permutation-free relabelling, ``Ā = Ḡ`` reshaped
+    back to ``A``'s shape."""
+    a = _as_tensor(a)
+    old = a.data.shape
+    return Tensor._node(a.data.reshape(shape), (a,), lambda g: (g.reshape(old),), "reshape")

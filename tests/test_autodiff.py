@@ -1,0 +1,293 @@
+"""The reverse-mode engine: every operation's VJP against finite differences, graph handling
+(reused nodes, deep graphs), and the network gradient against the chapter-4 Jacobians."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from lecturekit import autodiff as ad
+from lecturekit.checks import fd_jacobian
+from lecturekit.jacobians import dy_dWh, dy_dwo
+from lecturekit.network import forward, init_weights
+from lecturekit.vectorise import unvec
+
+RNG_SEED = 721
+
+
+def _rng(k=0):
+    return np.random.default_rng(RNG_SEED + k)
+
+
+def check_vjp(fn, *arrays, seed=0, rtol=1e-6, atol=1e-8):
+    """Compare the engine's gradient of ⟨R, fn(...)⟩ with central finite differences.
+
+    A random weighting R (not just a plain sum) makes the test see the whole VJP.
+    """
+    arrays = [np.asarray(a, dtype=float) for a in arrays]
+    out = fn(*[ad.Tensor(a) for a in arrays]).data
+    R = _rng(100 + seed).normal(size=out.shape)
+
+    leaves = [ad.Tensor(a, requires_grad=True) for a in arrays]
+    loss = ad.sum(fn(*leaves) * R)
+    loss.backward()
+    for k, a in enumerate(arrays):
+
+        def partial(x, k=k):
+            args = [ad.Tensor(x if j == k else arrays[j]) for j in range(len(arrays))]
+            return np.sum(fn(*args).data * R)
+
+        expected = fd_jacobian(partial, a).reshape(-1)
+        got = leaves[k].grad
+        assert got.shape == a.shape
+        # fd_jacobian differentiates in column-major vec order
+        np.testing.assert_allclose(got.reshape(-1, order="F"), expected, rtol=rtol, atol=atol)
+
+
+r = _rng()
+A34 = r.normal(size=(3, 4))
+B34 = r.normal(size=(3, 4))
+V4 = r.normal(size=4)
+C31 = r.normal(size=(3, 1))
+R14 = r.normal(size=(1, 4))
+M45 = r.normal(size=(4, 5))
+POS34 = r.uniform(0.5, 2.0, size=(3, 4))
+
+CASES = {
+    "add same shape": (lambda a, b: a + b, A34, B34),
+    "add row-vector broadcast": (lambda a, b: a + b, A34, V4),
+    "add outer broadcast": (lambda a, b: a + b, C31, R14),
+    "add scalar tensor": (lambda a, b: a + b, A34, np.array(0.7)),
+    "sub broadcast": (lambda a, b: a - b, C31, A34),
+    "rsub numpy left": (lambda a: 2.0 - a, A34),
+    "neg": (lambda a: -a, A34),
+    "mul broadcast": (lambda a, b: a * b, A34, C31),
+    "mul vector broadcast": (lambda a, b: a * b, V4, A34),
+    "div broadcast": (lambda a, b: a / b, A34, POS34[:1]),
+    "rdiv numpy left": (lambda a: 3.0 / a, POS34),
+    "power 2": (lambda a: a**2, A34),
+    "power 3": (lambda a: a**3, A34),
+    "power fractional": (lambda a: a**1.5, POS34),
+    "power tensor exponent": (lambda a, b: a**b, POS34, B34),
+    "rpow number base": (lambda b: 2.0**b, B34),
+    "matmul matrix matrix": (lambda a, b: a @ b, A34, M45),
+    "matmul matrix vector": (lambda a, b: a @ b, A34, V4),
+    "matmul vector matrix": (lambda a, b: a @ b, V4, M45),
+    "matmul vector vector": (lambda a, b: a @ b, V4, V4 + 1.0),
+    "tanh": (ad.tanh, A34),
+    "sigmoid": (ad.sigmoid, 3 * A34),
+    "relu": (ad.relu, A34),
+    "exp": (ad.exp, A34),
+    "log": (ad.log, POS34),
+    "sin": (ad.sin, A34),
+    "cos": (ad.cos, A34),
+    "sum all": (lambda a: ad.sum(a), A34),
+    "sum axis 0": (lambda a: ad.sum(a, axis=0), A34),
+    "sum axis 1 keepdims": (lambda a: ad.sum(a, axis=1, keepdims=True), A34),
+    "sum negative axis": (lambda a: a.sum(axis=-1), A34),
+    "mean all": (lambda a: ad.mean(a), A34),
+    "mean axis 0": (lambda a: ad.mean(a, axis=0), A34),
+    "mean axis 1 keepdims": (lambda a: a.mean(axis=1, keepdims=True), A34),
+    "closure matrix": (ad.closure, A34),
+    "closure vector": (ad.closure, V4),
+    "concat axis 0": (lambda a, b: ad.concat([a, b], axis=0), A34, R14),
+    "concat axis 1": (lambda a, b: ad.concat([a, b], axis=1), A34, C31),
+    "index basic slice": (lambda a: a[1:, ::2], A34),
+    "index single entry": (lambda a: a[2, 3], A34),
+    "index column": (lambda a: a[:, 1], A34),
+    "index fancy repeated": (lambda a: a[[0, 2, 0, 0]], A34),
+    "index boolean mask": (lambda a: a[A34 > 0], A34),
+    "transpose": (lambda a: a.T @ a, A34),
+    "reshape": (lambda a: a.reshape(4, 3) @ a, A34),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_vjp_matches_finite_differences(name):
+    fn, *arrays = CASES[name]
+    check_vjp(fn, *arrays)
+
+
+def test_reused_node_x_times_x():
+    x = ad.Tensor(A34, requires_grad=True)
+    ad.sum(x * x).backward()
+    np.testing.assert_allclose(x.grad, 2 * A34, rtol=1e-14)
+
+
+def test_diamond_graph_collects_both_paths():
+    # x feeds a and b; both feed c; c and a feed d: the gradient of x sums four paths.
+    def fn(x):
+        a = 2.0 * x
+        b = ad.tanh(x)
+        c = a * b
+        return ad.sum(c + ad.sin(a))
+
+    check_vjp(fn, A34)
+    x0 = A34
+    x = ad.Tensor(x0, requires_grad=True)
+    fn(x).backward()
+    t = np.tanh(x0)
+    expected = 2 * t + 2 * x0 * (1 - t**2) + 2 * np.cos(2 * x0)
+    np.testing.assert_allclose(x.grad, expected, rtol=1e-12)
+
+
+def test_deep_chain_has_no_recursion_limit():
+    c = 1.0001
+    x = ad.Tensor(np.array([0.3, -0.2]), requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y * c + 0.0
+    ad.sum(y).backward()
+    np.testing.assert_allclose(x.grad, c**10_000 * np.ones(2), rtol=1e-10)
+    del y  # freeing a 20 000-node graph must not overflow the stack either
+
+
+def test_backward_accumulates_and_zero_grad_resets():
+    x = ad.Tensor(V4, requires_grad=True)
+    ad.sum(x * 3.0).backward()
+    ad.sum(x * 3.0).backward()
+    np.testing.assert_allclose(x.grad, 6.0 * np.ones(4))
+    x.zero_grad()
+    ad.sum(x).backward()
+    np.testing.assert_allclose(x.grad, np.ones(4))
+
+
+def test_grad_function_leaves_grad_fields_alone():
+    x = ad.Tensor(V4, requires_grad=True)
+    w = ad.Tensor(V4 + 1, requires_grad=True)
+    unused = ad.Tensor(V4, requires_grad=True)
+    h = ad.tanh(x * w)
+    loss = ad.sum(h**2)
+    gx, gw, gh, gu = ad.grad(loss, [x, w, h, unused])
+    assert x.grad is None and w.grad is None
+    np.testing.assert_allclose(gh, 2 * h.data)
+    np.testing.assert_allclose(gx, 2 * h.data * (1 - h.data**2) * w.data)
+    np.testing.assert_allclose(gw, 2 * h.data * (1 - h.data**2) * x.data)
+    np.testing.assert_array_equal(gu, np.zeros(4))
+
+
+def test_backward_with_seed_is_a_vector_jacobian_product():
+    W = ad.Tensor(M45, requires_grad=True)
+    y = ad.Tensor(A34) @ W
+    G = _rng(3).normal(size=y.shape)
+    y.backward(G)
+    np.testing.assert_allclose(W.grad, A34.T @ G)  # D_W ℓ of ℓ(XW) is Xᵀ Ḡ
+
+
+def test_retain_grad_keeps_intermediate():
+    x = ad.Tensor(A34, requires_grad=True)
+    h = ad.tanh(x).retain_grad()
+    ad.sum(h * 2.0).backward()
+    np.testing.assert_allclose(h.grad, 2.0 * np.ones((3, 4)))
+
+
+def test_constants_build_no_graph():
+    y = ad.tanh(ad.Tensor(A34)) @ M45
+    assert not y.requires_grad and y.is_leaf
+    with pytest.raises(ValueError, match="requires_grad"):
+        ad.sum(y).backward()
+
+
+def test_leaf_gradients_do_not_alias():
+    a = ad.Tensor(V4, requires_grad=True)
+    b = ad.Tensor(V4, requires_grad=True)
+    ad.sum(a + b).backward()
+    a.grad *= 0.0  # an in-place optimiser step on one gradient must not change the other
+    np.testing.assert_array_equal(b.grad, np.ones(4))
+
+
+def test_errors_name_shapes_and_refuse_bad_values():
+    with pytest.raises(ValueError, match="3×4.*5×4"):
+        ad.Tensor(A34) @ ad.Tensor(np.ones((5, 4)))
+    with pytest.raises(ValueError, match="NaN"):
+        ad.Tensor([1.0, np.nan])
+    with pytest.raises(ValueError, match="scalar"):
+        (ad.Tensor(V4, requires_grad=True) * 2).backward()
+    with pytest.raises(ValueError, match="positive"):
+        ad.log(ad.Tensor([1.0, -1.0]))
+    with pytest.raises(ValueError, match="zero"):
+        ad.Tensor([1.0]) / ad.Tensor([0.0])
+    with pytest.raises(ValueError, match="overflows"):
+        ad.exp(ad.Tensor([1000.0]))
+    with pytest.raises(ValueError, match="shape 4; got 2"):
+        (ad.Tensor(V4, requires_grad=True) * 2).backward(np.ones(2))
+
+
+def test_sigmoid_and_tanh_stable_at_1000():
+    z = ad.Tensor([-1000.0, 0.0, 1000.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = ad.sigmoid(z)
+        ad.sum(s + ad.tanh(z)).backward()
+    np.testing.assert_allclose(s.data, [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(z.grad, [0.0, 0.25 + 1.0, 0.0])
+
+
+def _network_loss(X, d, Wh, wo, f, g):
+    """ℓ = ½‖y − d‖² of the lecture's network, built from engine operations."""
+    act = {"tanh": ad.tanh, "sigmoid": ad.sigmoid, "identity": lambda t: t}
+    y = act[g](ad.closure(act[f](ad.closure(X) @ Wh)) @ wo)
+    return 0.5 * ad.sum((y - d) ** 2)
+
+
+@pytest.mark.parametrize(("f", "g"), [("tanh", "identity"), ("sigmoid", "sigmoid")])
+def test_network_gradient_matches_chapter4_jacobians(f, g):
+    rng = _rng(7)
+    m, n, p = 9, 3, 5
+    X, d = rng.normal(size=(m, n)), rng.normal(size=m)
+    Wh0, wo0 = init_weights(n, p, seed=4)
+    Wh, wo = ad.Tensor(Wh0, requires_grad=True), ad.Tensor(wo0, requires_grad=True)
+    loss = _network_loss(X, d, Wh, wo, f, g)
+    loss.backward()
+
+    y = forward(X, Wh0, wo0, f, g).y
+    dl_dy = y - d  # D_y ℓ = (y − d)ᵀ
+    np.testing.assert_allclose(loss.item(), 0.5 * dl_dy @ dl_dy, rtol=1e-14)
+    # D_W̄ʰ ℓ = D_y ℓ · D_W̄ʰ y is a row in vec(W̄ʰ) order: unvec it to W̄ʰ's shape
+    expected_Wh = unvec(dl_dy @ dy_dWh(X, Wh0, wo0, f, g), Wh0.shape)
+    expected_wo = dl_dy @ dy_dwo(X, Wh0, wo0, f, g)
+    np.testing.assert_allclose(Wh.grad, expected_Wh, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(wo.grad, expected_wo, rtol=1e-12, atol=1e-14)
+    # and the literal Kronecker formula gives the same numbers
+    kron = unvec(dl_dy @ dy_dWh(X, Wh0, wo0, f, g, method="kron"), Wh0.shape)
+    np.testing.assert_allclose(Wh.grad, kron, rtol=1e-12, atol=1e-14)
+
+
+def _u_and_ux(x, Wh, wo):
+    """u(x) = [1 tanh(x̄ W̄ʰ)] w̄ᵒ for scalar inputs, and u_x by forward propagation of d/dx.
+
+    a = X̄ W̄ʰ has a_x = 1 ⊗ W̄ʰ[1, :] (row 1 multiplies x), h_x = f′(a) ⊙ a_x with
+    f′ = 1 − tanh², u_x = h_x wᵒ: all written with engine operations, so the engine can
+    differentiate a loss of u_x with respect to the weights.
+    """
+    a = ad.closure(x) @ Wh
+    h = ad.tanh(a)
+    a_x = Wh[1:2, :]  # 1×p, broadcast over the m rows
+    h_x = (1.0 - h * h) * a_x
+    return ad.closure(h) @ wo, h_x @ wo[1:]
+
+
+def test_loss_of_a_derivative_pinn_style():
+    rng = _rng(11)
+    m, p = 7, 4
+    x = rng.uniform(-1, 1, size=(m, 1))
+    Wh0, wo0 = init_weights(1, p, seed=2)
+
+    # u_x from the engine equals the finite-difference derivative of u in x
+    u, u_x = _u_and_ux(ad.Tensor(x), ad.Tensor(Wh0), ad.Tensor(wo0))
+    du = np.diag(fd_jacobian(lambda xx: _u_and_ux(ad.Tensor(xx), Wh0, wo0)[0].data, x))
+    np.testing.assert_allclose(u_x.data, du, rtol=1e-7, atol=1e-9)
+
+    # loss built from u and u_x (a residual u_x + u = 0 plus a boundary term)
+    def loss_fn(Wh, wo):
+        u, u_x = _u_and_ux(ad.Tensor(x), Wh, wo)
+        return ad.mean((u_x + u) ** 2) + (u[0] - 1.0) ** 2
+
+    Wh, wo = ad.Tensor(Wh0, requires_grad=True), ad.Tensor(wo0, requires_grad=True)
+    loss_fn(Wh, wo).backward()
+    fd_Wh = fd_jacobian(lambda W: loss_fn(ad.Tensor(W), ad.Tensor(wo0)).data, Wh0)
+    fd_wo = fd_jacobian(lambda w: loss_fn(ad.Tensor(Wh0), ad.Tensor(w)).data, wo0)
+    np.testing.assert_allclose(Wh.grad.reshape(-1, order="F"), fd_Wh.ravel(), rtol=1e-6)
+    np.testing.assert_allclose(wo.grad, fd_wo.ravel(), rtol=1e-6)

@@ -1,0 +1,238 @@
+"""The cost of a matrix chain product, and why backpropagation multiplies from the left.
+
+A chain ``M₀ M₁ ⋯ M_{k−1}`` with ``Mᵢ`` of shape ``dᵢ × dᵢ₊₁`` is described by its dimension
+list ``dims = [d₀, d₁, …, d_k]``. Multiplying an a×b matrix by a b×c matrix densely takes
+``a·b·c`` multiply–adds, so the total cost depends on the parenthesisation although the
+product does not.
+
+A parenthesisation is a nested tuple of factor indices: ``((0, 1), 2)`` is ``(M₀ M₁) M₂`` and
+``(0, (1, 2))`` is ``M₀ (M₁ M₂)``; a bare index ``i`` is the factor ``Mᵢ`` itself.
+
+The network's gradient is the chain (see :mod:`lecturekit.jacobians`)
+
+    ``D_W̄ʰ ℓ = D_y ℓ · [wᵒᵀ ⊗ diag(g′)] · diag(f′(vec A)) · (I_p ⊗ X̄)``
+
+with dims ``[1, m, mp, mp, n̄p]``. *Reverse* (output-first) order multiplies from the left,
+so every intermediate is a row vector; *forward* (input-first) order multiplies from the right,
+forming the m × n̄p Jacobian on the way.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+from typing import NamedTuple
+
+__all__ = [
+    "chain_cost",
+    "optimal_order",
+    "all_orders",
+    "left_to_right",
+    "right_to_left",
+    "to_string",
+    "gradient_chain_dims",
+    "gradient_chain_costs",
+    "GradientChainCosts",
+]
+
+
+def _check_dims(dims):
+    dims = [int(d) for d in dims]
+    if len(dims) < 2:
+        raise ValueError(
+            f"dims must list d₀, …, d_k for k ≥ 1 factors (length ≥ 2); got length {len(dims)}"
+        )
+    if any(d < 1 for d in dims):
+        raise ValueError(f"every dimension must be a positive integer; got dims = {dims}")
+    return dims
+
+
+def _leaves(order):
+    if isinstance(order, tuple):
+        return [i for part in order for i in _leaves(part)]
+    return [order]
+
+
+def chain_cost(dims, order):
+    """Multiply–adds to evaluate the chain ``M₀ ⋯ M_{k−1}`` in the parenthesisation ``order``.
+
+    Implements ``cost(L R) = cost(L) + cost(R) + d_i · d_j · d_l`` for a product of the
+    ``d_i × d_j`` result of ``L`` (factors i..j−1) and the ``d_j × d_l`` result of ``R``
+    (factors j..l−1); a single factor costs nothing.
+
+    Parameters
+    ----------
+    dims : sequence of int
+        ``[d₀, …, d_k]``: factor ``i`` is ``dᵢ × dᵢ₊₁``.
+    order : int or nested tuple of pairs
+        The parenthesisation, e.g. ``((0, 1), 2)``; it must use each factor once, in order.
+
+    Returns
+    -------
+    int
+    """
+    dims = _check_dims(dims)
+    k = len(dims) - 1
+    leaves = _leaves(order)
+    if leaves != list(range(k)):
+        raise ValueError(
+            f"order must use the factors 0, …, {k - 1} once each, left to right; "
+            f"got {to_string(order)} with factors {leaves}"
+        )
+
+    def walk(node):
+        # returns (first factor, one past the last factor, cost)
+        if not isinstance(node, tuple):
+            return node, node + 1, 0
+        if len(node) != 2:
+            raise ValueError(f"each product must have two parts; got {node!r}")
+        i, j, cl = walk(node[0])
+        _, l, cr = walk(node[1])
+        return i, l, cl + cr + dims[i] * dims[j] * dims[l]
+
+    return walk(order)[2]
+
+
+def optimal_order(dims):
+    """The cheapest parenthesisation of the chain, by dynamic programming.
+
+    Implements ``c[i, l] = min_{i<j<l} c[i, j] + c[j, l] + dᵢ d_j d_l`` with ``c[i, i+1] = 0``,
+    where ``c[i, l]`` is the cheapest cost of the sub-chain of factors i..l−1. O(k³) time.
+
+    Returns
+    -------
+    cost : int
+    order : int or nested tuple
+        A parenthesisation achieving ``cost`` (ties go to the leftmost split).
+    """
+    dims = _check_dims(dims)
+    k = len(dims) - 1
+    cost = {(i, i + 1): 0 for i in range(k)}
+    split = {}
+    for length in range(2, k + 1):
+        for i in range(0, k - length + 1):
+            l = i + length
+            best = None
+            for j in range(i + 1, l):
+                c = cost[i, j] + cost[j, l] + dims[i] * dims[j] * dims[l]
+                if best is None or c < best:
+                    best, split[i, l] = c, j
+            cost[i, l] = best
+
+    def build(i, l):
+        if l == i + 1:
+            return i
+        j = split[i, l]
+        return (build(i, j), build(j, l))
+
+    return cost[0, k], build(0, k)
+
+
+def all_orders(k):
+    """Every parenthesisation of a chain of ``k`` factors (there are Catalan(k − 1) of them)."""
+    if k < 1:
+        raise ValueError(f"a chain needs at least one factor; got k = {k}")
+
+    @cache
+    def orders(i, l):
+        if l == i + 1:
+            return (i,)
+        out = []
+        for j in range(i + 1, l):
+            out.extend(itertools.product(orders(i, j), orders(j, l)))
+        return tuple(out)
+
+    return list(orders(0, k))
+
+
+def left_to_right(k):
+    """``((M₀ M₁) M₂) ⋯``: reverse (output-first) order when M₀ is the loss's row vector."""
+    order = 0
+    for i in range(1, k):
+        order = (order, i)
+    return order
+
+
+def right_to_left(k):
+    """``⋯ M_{k−3} (M_{k−2} M_{k−1})``: forward (input-first) order."""
+    order = k - 1
+    for i in range(k - 2, -1, -1):
+        order = (i, order)
+    return order
+
+
+def to_string(order, names=None):
+    """Write a parenthesisation with letters, e.g. ``((0, 1), 2)`` as ``"(AB)C"``."""
+
+    def name(i):
+        if names is not None:
+            return names[i]
+        return chr(ord("A") + i) if isinstance(i, int) and 0 <= i < 26 else f"M{i}"
+
+    def walk(node, top):
+        if not isinstance(node, tuple):
+            return name(node)
+        inner = "".join(walk(part, False) for part in node)
+        return inner if top else f"({inner})"
+
+    return walk(order, True)
+
+
+def gradient_chain_dims(m, n, p):
+    """Dimensions of the network's gradient chain for D_W̄ʰ ℓ.
+
+    ``D_y ℓ`` (1 × m) · ``wᵒᵀ ⊗ diag(g′)`` (m × mp) · ``diag(f′(vec A))`` (mp × mp) ·
+    ``I_p ⊗ X̄`` (mp × n̄p), so dims = ``[1, m, mp, mp, n̄p]`` with ``n̄ = n + 1``.
+    """
+    for name, v in (("m", m), ("n", n), ("p", p)):
+        if int(v) != v or v < 1:
+            raise ValueError(f"{name} must be a positive integer; got {v!r}")
+    m, n, p = int(m), int(n), int(p)
+    return [1, m, m * p, m * p, (n + 1) * p]
+
+
+class GradientChainCosts(NamedTuple):
+    """Multiply–add counts for D_W̄ʰ ℓ; see :func:`gradient_chain_costs`."""
+
+    dims: list
+    forward: int  # dense factors, input-first: D_y ℓ (J₁ (J₂ J₃))
+    reverse: int  # dense factors, output-first: ((D_y ℓ J₁) J₂) J₃
+    optimal: int  # dense factors, dynamic-programming optimum
+    optimal_order: tuple
+    structured_forward: int  # structure exploited, Jacobian D_W̄ʰ y formed first
+    structured_reverse: int  # structure exploited, row vectors only (backpropagation)
+
+
+def gradient_chain_costs(m, n, p):
+    """Costs of the orders of ``D_y ℓ · [wᵒᵀ ⊗ diag(g′)] · diag(f′(vec A)) · (I_p ⊗ X̄)``.
+
+    *Dense* counts treat the four factors as the general matrices the formula writes (what
+    ``jacobians.dy_dWh(method="kron")`` multiplies); with dims ``[1, m, mp, mp, n̄p]``:
+
+    * reverse: ``m·mp + mp·mp + mp·n̄p = m²p + m²p² + m n̄ p²``
+    * forward: ``mp·mp·n̄p + m·mp·n̄p + m·n̄p = m² n̄ p³ + m² n̄ p² + m n̄ p``
+
+    *Structured* counts model the sparsity (diagonal, Kronecker with an identity):
+
+    * reverse (backpropagation): ``r = D_y ℓ ⊙ g′`` (m), ``R = r wᵒᵀ`` (mp),
+      ``R ⊙ f′(A)`` (mp), then ``vec(X̄ᵀ (R ⊙ f′(A)))`` (m n̄ p): ``m + 2mp + m n̄ p``.
+    * forward (Jacobian first): ``S = g′ wᵒᵀ ⊙ f′(A)`` (2mp), each of the p blocks
+      ``diag(S[:, j]) X̄`` (m n̄ p), then ``D_y ℓ`` times the m × n̄p Jacobian (m n̄ p):
+      ``2mp + 2 m n̄ p``, and it stores the m × n̄p Jacobian rather than m-vectors.
+
+    Returns
+    -------
+    GradientChainCosts
+    """
+    dims = gradient_chain_dims(m, n, p)
+    m, nbar, p = int(m), int(n) + 1, int(p)
+    best, order = optimal_order(dims)
+    return GradientChainCosts(
+        dims=dims,
+        forward=chain_cost(dims, right_to_left(4)),
+        reverse=chain_cost(dims, left_to_right(4)),
+        optimal=best,
+        optimal_order=order,
+        structured_forward=2 * m * p + 2 * m * nbar * p,
+        structured_reverse=m + 2 * m * p + m * nbar * p,
+    )

@@ -1,0 +1,265 @@
+"""Two hidden layers: the lecture's derivation carried one layer further.
+
+The network is
+
+``H₁ = f₁(X̄ W̄₁)``, ``H̄₁ = [1 H₁]``, ``H₂ = f₂(H̄₁ W̄₂)``, ``H̄₂ = [1 H₂]``, ``y = g(H̄₂ w̄ᵒ)``
+
+with ``X̄`` m×n̄, ``W̄₁`` n̄×p₁, ``W̄₂`` p̄₁×p₂ (bias rows first) and ``w̄ᵒ`` of length p̄₂.
+Write ``A₁ = X̄ W̄₁``, ``A₂ = H̄₁ W̄₂``, ``z = H̄₂ w̄ᵒ``, ``wᵒ = w̄ᵒ[1:]`` and ``W₂ = W̄₂[1:, :]``
+(the bias-free parts). The Jacobians, in numerator layout with columns in ``vec`` order, are
+
+* ``D_w̄ᵒ y = diag(g′(z)) H̄₂``                                                  (m × p̄₂)
+* ``D_W̄₂ y = [wᵒᵀ ⊗ diag(g′(z))] diag(f₂′(vec A₂)) (I_p₂ ⊗ H̄₁)``                (m × p̄₁p₂)
+* ``D_W̄₁ y = [wᵒᵀ ⊗ diag(g′(z))] diag(f₂′(vec A₂)) (W₂ᵀ ⊗ I_m)
+  diag(f₁′(vec A₁)) (I_p₁ ⊗ X̄)``                                                 (m × n̄p₁)
+
+The new factor ``W₂ᵀ ⊗ I_m`` is ``∂vec A₂/∂vec H₁``: from ``dA₂ = dH̄₁ W̄₂ = dH₁ W₂`` (the
+constant column of ``H̄₁`` does not move) and ``vec(I_m dH₁ W₂) = (W₂ᵀ ⊗ I_m) vec(dH₁)``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validate import finite_array, shape_str
+from .activations import get_activation
+from .vectorise import closure, vec
+
+#: Largest total size of the explicit matrices ``method="kron"`` may form (256 MiB).
+KRON_MAX_BYTES = 2**28
+
+
+class Forward2(NamedTuple):
+    """Every intermediate of one forward pass through two hidden layers."""
+
+    Xbar: np.ndarray  # m×n̄
+    A1: np.ndarray  # m×p₁, A₁ = X̄ W̄₁
+    H1: np.ndarray  # m×p₁, H₁ = f₁(A₁)
+    H1bar: np.ndarray  # m×p̄₁, H̄₁ = [1 H₁]
+    A2: np.ndarray  # m×p₂, A₂ = H̄₁ W̄₂
+    H2: np.ndarray  # m×p₂, H₂ = f₂(A₂)
+    H2bar: np.ndarray  # m×p̄₂, H̄₂ = [1 H₂]
+    z: np.ndarray  # m, z = H̄₂ w̄ᵒ
+    y: np.ndarray  # m, y = g(z)
+
+
+def check_shapes(X, Wh1, Wh2, wo, *, allow_complex=False):
+    """Validate ``X``, ``W̄₁``, ``W̄₂``, ``w̄ᵒ``; errors name the symbol and both shapes.
+
+    Returns
+    -------
+    Xbar, Wh1, Wh2, wo : ndarray
+    """
+    X = finite_array(X, "X", allow_complex=allow_complex)
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2:
+        raise ValueError(f"X must be a matrix (m×n); got shape {shape_str(X.shape)}")
+    Xbar = closure(X)
+    m, nbar = Xbar.shape
+    Wh1 = finite_array(Wh1, "W̄₁", allow_complex=allow_complex)
+    if Wh1.ndim != 2 or Wh1.shape[0] != nbar:
+        raise ValueError(
+            f"W̄₁ must be n̄×p₁ with n̄ = {nbar} rows to match X̄ (m×n̄ = {m}×{nbar}); "
+            f"got shape {shape_str(Wh1.shape)}"
+        )
+    p1 = Wh1.shape[1]
+    Wh2 = finite_array(Wh2, "W̄₂", allow_complex=allow_complex)
+    if Wh2.ndim != 2 or Wh2.shape[0] != p1 + 1:
+        raise ValueError(
+            f"W̄₂ must be p̄₁×p₂ with p̄₁ = p₁ + 1 = {p1 + 1} rows to match W̄₁ "
+            f"(n̄×p₁ = {nbar}×{p1}); got shape {shape_str(Wh2.shape)}"
+        )
+    p2 = Wh2.shape[1]
+    wo = finite_array(wo, "w̄ᵒ", allow_complex=allow_complex)
+    if wo.ndim == 2 and 1 in wo.shape:
+        wo = wo.reshape(-1)
+    if wo.ndim != 1 or wo.size != p2 + 1:
+        raise ValueError(
+            f"w̄ᵒ must have length p̄₂ = p₂ + 1 = {p2 + 1} to match W̄₂ "
+            f"(p̄₁×p₂ = {p1 + 1}×{p2}); got shape {shape_str(wo.shape)}"
+        )
+    return Xbar, Wh1, Wh2, wo
+
+
+def _with_ones(H):
+    return np.hstack([np.ones((H.shape[0], 1), dtype=H.dtype), H])
+
+
+def forward(X, Wh1, Wh2, wo, f1="tanh", f2="tanh", g="identity") -> Forward2:
+    """Run the two-hidden-layer network and keep every intermediate.
+
+    Implements ``A₁ = X̄ W̄₁``, ``H₁ = f₁(A₁)``, ``A₂ = [1 H₁] W̄₂``, ``H₂ = f₂(A₂)``,
+    ``z = [1 H₂] w̄ᵒ``, ``y = g(z)``.
+
+    Parameters
+    ----------
+    X : array_like, shape (m, n)
+        Features without the ones column.
+    Wh1 : array_like, shape (n̄, p₁)
+        First hidden layer's weights ``W̄₁``, bias row first.
+    Wh2 : array_like, shape (p̄₁, p₂)
+        Second hidden layer's weights ``W̄₂``, bias row first.
+    wo : array_like, shape (p̄₂,)
+        Output weights ``w̄ᵒ``, bias first.
+    f1, f2, g : str or Activation
+        Activations of the two hidden layers and of the output.
+    """
+    allow_complex = any(np.iscomplexobj(a) for a in (X, Wh1, Wh2, wo))
+    Xbar, Wh1, Wh2, wo = check_shapes(X, Wh1, Wh2, wo, allow_complex=allow_complex)
+    f1, f2, g = get_activation(f1), get_activation(f2), get_activation(g)
+    A1 = Xbar @ Wh1
+    H1 = f1.f(A1)
+    H1bar = _with_ones(H1)
+    A2 = H1bar @ Wh2
+    H2 = f2.f(A2)
+    H2bar = _with_ones(H2)
+    z = H2bar @ wo
+    return Forward2(Xbar, A1, H1, H1bar, A2, H2, H2bar, z, g.f(z))
+
+
+def predict(X, Wh1, Wh2, wo, f1="tanh", f2="tanh", g="identity"):
+    """Network output ``y = g([1 f₂([1 f₁(X̄ W̄₁)] W̄₂)] w̄ᵒ)``, a vector of length m."""
+    return forward(X, Wh1, Wh2, wo, f1, f2, g).y
+
+
+def init_weights(n, p1, p2, seed=0):
+    """Seeded random weights ``(W̄₁, W̄₂, w̄ᵒ)``.
+
+    Entries are normal with standard deviation ``1/sqrt(fan-in)`` (n̄, p̄₁ and p̄₂), so every
+    pre-activation starts of order one.
+    """
+    rng = np.random.default_rng(seed)
+    return (
+        rng.normal(0, 1 / np.sqrt(n + 1), (n + 1, p1)),
+        rng.normal(0, 1 / np.sqrt(p1 + 1), (p1 + 1, p2)),
+        rng.normal(0, 1 / np.sqrt(p2 + 1), p2 + 1),
+    )
+
+
+def dy_dwo(X, Wh1, Wh2, wo, f1="tanh", f2="tanh", g="identity"):
+    """``D_w̄ᵒ y = diag(g′(z)) H̄₂``, shape (m, p̄₂)."""
+    fw = forward(X, Wh1, Wh2, wo, f1, f2, g)
+    return get_activation(g).df(fw.z)[:, None] * fw.H2bar
+
+
+def _sensitivities(fw, Wh2, wo, f1, f2, g):
+    """``S₂[i, j] = ∂yᵢ/∂A₂[i, j]`` and ``S₁[i, k] = ∂yᵢ/∂A₁[i, k]`` (each row is one sample)."""
+    wo_free = np.asarray(wo).reshape(-1)[1:]  # wᵒ: the output bias does not see the layers
+    S2 = get_activation(g).df(fw.z)[:, None] * get_activation(f2).df(fw.A2) * wo_free[None, :]
+    S1 = (S2 @ np.asarray(Wh2)[1:, :].T) * get_activation(f1).df(fw.A1)  # W₂ drops the bias row
+    return S1, S2
+
+
+def _kron_factors(fw, Wh2, wo, f1, f2, g):
+    m = fw.z.shape[0]
+    p1, p2 = fw.A1.shape[1], fw.A2.shape[1]
+    wo_free = np.asarray(wo).reshape(-1)[1:]
+    left = np.kron(wo_free[None, :], np.diag(get_activation(g).df(fw.z)))  # m × mp₂
+    d2 = np.diag(vec(get_activation(f2).df(fw.A2)))  # mp₂ × mp₂
+    back = np.kron(np.asarray(Wh2)[1:, :].T, np.eye(m))  # W₂ᵀ ⊗ I_m: mp₂ × mp₁
+    d1 = np.diag(vec(get_activation(f1).df(fw.A1)))  # mp₁ × mp₁
+    right1 = np.kron(np.eye(p1), fw.Xbar)  # mp₁ × n̄p₁
+    right2 = np.kron(np.eye(p2), fw.H1bar)  # mp₂ × p̄₁p₂
+    return left, d2, back, d1, right1, right2
+
+
+def _kron_bytes(m, nbar, p1, p2):
+    return 8 * (
+        m * m * p2
+        + (m * p2) ** 2
+        + m * p2 * m * p1
+        + (m * p1) ** 2
+        + m * p1 * nbar * p1
+        + m * p2 * (p1 + 1) * p2
+    )
+
+
+def _check_method(method, fw, max_bytes):
+    if method not in ("structured", "kron"):
+        raise ValueError(f'method must be "structured" or "kron"; got {method!r}')
+    if method == "kron":
+        m, nbar = fw.Xbar.shape
+        need = _kron_bytes(m, nbar, fw.A1.shape[1], fw.A2.shape[1])
+        limit = KRON_MAX_BYTES if max_bytes is None else max_bytes
+        if need > limit:
+            raise MemoryError(
+                f"the literal Kronecker formula at m={m} would need {need / 2**20:.1f} MiB "
+                f'(limit {limit / 2**20:.1f} MiB); use method="structured"'
+            )
+
+
+def dy_dWh2(
+    X, Wh1, Wh2, wo, f1="tanh", f2="tanh", g="identity", method="structured", max_bytes=None
+):
+    """Jacobian with respect to the second hidden layer's weights.
+
+    Implements ``D_W̄₂ y = [wᵒᵀ ⊗ diag(g′(z))] diag(f₂′(vec A₂)) (I_p₂ ⊗ H̄₁)``: the
+    one-hidden-layer formula with ``H̄₁`` in the place of ``X̄``.
+
+    Parameters
+    ----------
+    method : {"structured", "kron"}
+        ``"kron"`` forms the factors literally (for teaching; memory grows as m²);
+        ``"structured"`` scales rows of ``H̄₁`` instead, O(m·p̄₁·p₂).
+
+    Returns
+    -------
+    ndarray, shape (m, p̄₁p₂)
+        Columns in ``vec(W̄₂)`` (column-major) order.
+    """
+    fw = forward(X, Wh1, Wh2, wo, f1, f2, g)
+    _check_method(method, fw, max_bytes)
+    if method == "kron":
+        left, d2, _, _, _, right2 = _kron_factors(fw, Wh2, wo, f1, f2, g)
+        return left @ d2 @ right2
+    _, S2 = _sensitivities(fw, Wh2, wo, f1, f2, g)
+    m, p1bar = fw.H1bar.shape
+    return (S2[:, :, None] * fw.H1bar[:, None, :]).reshape(m, -1)
+
+
+def dy_dWh1(
+    X, Wh1, Wh2, wo, f1="tanh", f2="tanh", g="identity", method="structured", max_bytes=None
+):
+    """Jacobian with respect to the first hidden layer's weights.
+
+    Implements ``D_W̄₁ y = [wᵒᵀ ⊗ diag(g′(z))] diag(f₂′(vec A₂)) (W₂ᵀ ⊗ I_m)
+    diag(f₁′(vec A₁)) (I_p₁ ⊗ X̄)`` with ``W₂ = W̄₂[1:, :]``.
+
+    Parameters
+    ----------
+    method : {"structured", "kron"}
+        ``"kron"`` multiplies the five factors literally; ``"structured"`` uses
+        ``S₁ = (S₂ W₂ᵀ) ⊙ f₁′(A₁)`` with ``S₂ = g′(z) wᵒᵀ ⊙ f₂′(A₂)`` and scales rows of ``X̄``.
+
+    Returns
+    -------
+    ndarray, shape (m, n̄p₁)
+        Columns in ``vec(W̄₁)`` (column-major) order.
+    """
+    fw = forward(X, Wh1, Wh2, wo, f1, f2, g)
+    _check_method(method, fw, max_bytes)
+    if method == "kron":
+        left, d2, back, d1, right1, _ = _kron_factors(fw, Wh2, wo, f1, f2, g)
+        return left @ d2 @ back @ d1 @ right1
+    S1, _ = _sensitivities(fw, Wh2, wo, f1, f2, g)
+    m = fw.Xbar.shape[0]
+    return (S1[:, :, None] * fw.Xbar[:, None, :]).reshape(m, -1)
+
+
+def dy_dw(X, Wh1, Wh2, wo, f1="tanh", f2="tanh", g="identity"):
+    """``D_w̄ y = [D_W̄₁ y  D_W̄₂ y  D_w̄ᵒ y]`` for ``w̄ = [vec W̄₁; vec W̄₂; w̄ᵒ]``.
+
+    Returns
+    -------
+    ndarray, shape (m, n̄p₁ + p̄₁p₂ + p̄₂)
+    """
+    return np.hstack(
+        [
+            dy_dWh1(X, Wh1, Wh2, wo, f1, f2, g),
+            dy_dWh2(X, Wh1, Wh2, wo, f1, f2, g),
+            dy_dwo(X, Wh1, Wh2, wo, f1, f2, g),
+        ]
+    )

@@ -1,0 +1,754 @@
+"""Physics-informed neural networks by matrix calculus: forward and inverse problems.
+
+The network ``u(x; w)`` stacks layers ``Aₗ = H̄ₗ₋₁ W̄ₗ``, ``Hₗ = f(Aₗ)`` with ``H₀ = X`` (one row
+per point, bias first: ``H̄ = [1 H]``, row 0 of ``W̄ₗ`` is the bias) and a linear output layer.
+For an input coordinate xⱼ, differentiating every layer gives (``Wₗ`` is ``W̄ₗ`` without its bias
+row, which does not depend on x)
+
+    Aₗ,ⱼ  = Hₗ₋₁,ⱼ  Wₗ,          Hₗ,ⱼ  = f′(Aₗ) ⊙ Aₗ,ⱼ,
+    Aₗ,ⱼⱼ = Hₗ₋₁,ⱼⱼ Wₗ,          Hₗ,ⱼⱼ = f″(Aₗ) ⊙ Aₗ,ⱼ ⊙ Aₗ,ⱼ + f′(Aₗ) ⊙ Aₗ,ⱼⱼ,
+
+starting from ``H₀,ⱼ = eⱼᵀ`` (a row of the identity, the same for every point) and
+``H₀,ⱼⱼ = 0``. The three quantities travel together as one stacked matrix per layer, so each
+layer costs one matrix product. The loss gradient with respect to every ``W̄ₗ`` and every
+physical parameter is the reverse sweep (vector–Jacobian products) through these formulas; the
+residual's own partial derivatives come from one evaluation on dual numbers
+(:mod:`lecturekit.pinn_dual`).
+
+Loss (``r`` the residual at the collocation points, ``eᶜ`` the misfit of condition c, ``eᵈ`` the
+data misfit; every term a mean square)::
+
+    L = w_pde · mean(r²) + w_bc · Σ_c mean((eᶜ)²) + w_data · mean((eᵈ)²)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import finite_array, shape_str
+from .activations import get_activation
+from .pinn_dual import Dual
+
+__all__ = ["PINN", "PINNLoss", "relative_l2", "single_threaded_blas"]
+
+TERMS = ("pde", "bc", "data")
+
+
+def relative_l2(u, u_exact):
+    """Relative L2 error ``‖u − u_exact‖₂ / ‖u_exact‖₂`` (over the evaluation points)."""
+    u = np.asarray(u, dtype=float).ravel()
+    u_exact = np.asarray(u_exact, dtype=float).ravel()
+    if u.shape != u_exact.shape:
+        raise ValueError(f"u has {u.size} values but u_exact has {u_exact.size}")
+    return float(np.linalg.norm(u - u_exact) / np.linalg.norm(u_exact))
+
+
+@contextlib.contextmanager
+def single_threaded_blas():
+    """Run the block with the loaded OpenBLAS libraries (numpy's and scipy's) on one thread.
+
+    A PINN's matrices are tiny (tens of rows and columns), so BLAS threads only add
+    synchronisation; on a busy machine they make L-BFGS-B's small dense solves 10–40 times
+    slower. The previous thread counts are restored afterwards. Where the libraries cannot be
+    found (another BLAS, another OS) this does nothing.
+    """
+    handles = []
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = sorted({ln.split()[-1] for ln in maps if "openblas" in ln.lower()})
+    except OSError:
+        paths = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for get, put in (
+            ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+            ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+            ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+            ("openblas_get_num_threads", "openblas_set_num_threads"),
+        ):
+            if hasattr(lib, get) and hasattr(lib, put):
+                getter, setter = getattr(lib, get), getattr(lib, put)
+                getter.restype = ctypes.c_int
+                setter.argtypes = [ctypes.c_int]
+                handles.append((setter, getter()))
+                setter(1)
+                break
+    try:
+        yield
+    finally:
+        for setter, n in handles:
+            setter(n)
+
+
+# --- activations and their first three derivatives ------------------------------------------
+
+
+def _tanh_derivs(A, third):
+    t = np.tanh(A)
+    d1 = 1.0 - t * t
+    d2 = -2.0 * t * d1
+    d3 = d1 * (6.0 * t * t - 2.0) if third else None
+    return t, d1, d2, d3
+
+
+def _make_derivs(act):
+    """Return ``A ↦ (f, f′, f″, f‴)`` for a smooth activation (f‴ feeds the reverse sweep)."""
+    if act.name == "tanh":
+        return _tanh_derivs
+    if act.name == "sigmoid":
+
+        def sig(A, third):
+            s = act.f(A)
+            d1 = s * (1.0 - s)
+            d2 = d1 * (1.0 - 2.0 * s)
+            d3 = d1 * (1.0 - 6.0 * s + 6.0 * s * s) if third else None
+            return s, d1, d2, d3
+
+        return sig
+    if act.name == "softplus":
+        sigmoid = get_activation("sigmoid")
+
+        def soft(A, third):
+            s = sigmoid.f(A)
+            d2 = s * (1.0 - s)
+            d3 = d2 * (1.0 - 2.0 * s) if third else None
+            return act.f(A), s, d2, d3
+
+        return soft
+    raise ValueError(
+        f"a PINN needs a smooth activation with f′, f″ and f‴ (tanh, sigmoid or softplus); "
+        f"got {act.name!r}"
+    )
+
+
+# --- input checks -----------------------------------------------------------------------------
+
+
+def _points(x, d, name):
+    """Points as an m×d float matrix; a 1-D input for d = 1 is one point per entry."""
+    try:
+        arr = finite_array(x, name)
+    except (TypeError, OverflowError) as err:
+        raise ValueError(f"{name} must be real numbers within float range: {err}") from None
+    if arr.ndim == 0:
+        arr = arr.reshape(1, 1) if d == 1 else arr.reshape(1, -1)
+    if arr.ndim == 1:
+        arr = arr[:, None] if d == 1 else arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != d:
+        want = "m (or m×1)" if d == 1 else f"m×{d}"
+        raise ValueError(
+            f"{name} must hold points of the network's input dimension n = {d} "
+            f"(shape {want}); got shape {shape_str(np.shape(x))}"
+        )
+    return arr
+
+
+def _scalar(v, name):
+    try:
+        arr = np.asarray(v, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number; got {v!r}") from None
+    if arr.ndim != 0 or not np.isfinite(arr):
+        raise ValueError(f"{name} must be one finite real number; got {v!r}")
+    return float(arr)
+
+
+@dataclass
+class _Condition:
+    rows: np.ndarray  # row indices of its points in the stacked input
+    k: int  # derivative order, 0 or 1
+    axis: int  # input coordinate of the derivative
+    value: np.ndarray  # target values, one per point
+
+
+# --- the loss ---------------------------------------------------------------------------------
+
+
+class PINNLoss:
+    """The PINN loss ``L(θ)`` and its gradient, θ = [vec(W̄₁); …; vec(W̄_L); p].
+
+    Built by :meth:`PINN.loss`; calling it with a flat parameter vector returns ``(L, ∇L)``.
+
+    Attributes
+    ----------
+    theta0 : ndarray
+        The network's current weights followed by the starting physical parameters.
+    param_names : list of str
+    weights : dict
+        Loss-term weights ``{"pde": w_pde, "bc": w_bc, "data": w_data}``.
+    """
+
+    def __init__(self, net, residual, x_collocation, conditions, data, params, weights):
+        self.net = net
+        d = net.layers[0]
+        self.d = d
+        blocks, self.conditions = [], []
+        n = 0
+        # Physics: residual at the collocation points.
+        self.residual = residual
+        if residual is not None:
+            if not callable(residual):
+                raise ValueError("residual must be a callable residual(x, u, ux, uxx, p)")
+            if x_collocation is None:
+                raise ValueError("x_collocation is required when a residual is given")
+            Xc = _points(x_collocation, d, "x_collocation")
+            if len(Xc) == 0:
+                raise ValueError("x_collocation must hold at least one point")
+            blocks.append(Xc)
+            self.col = slice(0, len(Xc))
+            n = len(Xc)
+        else:
+            self.col = slice(0, 0)
+        # Conditions u⁽ᵏ⁾(x₀) = value.
+        for i, cond in enumerate(conditions or ()):
+            if not isinstance(cond, (tuple, list)) or len(cond) not in (3, 4):
+                raise ValueError(
+                    f"condition {i} must be a tuple (x0, k, value) or (x0, k, value, axis); "
+                    f"got {cond!r}"
+                )
+            x0, k, value = cond[:3]
+            axis = cond[3] if len(cond) == 4 else 0
+            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k not in (0, 1):
+                raise ValueError(
+                    f"condition {i}: the derivative order k must be 0 (u(x0) = value) or "
+                    f"1 (u'(x0) = value); got k = {k!r}"
+                )
+            if not isinstance(axis, (int, np.integer)) or not 0 <= axis < d:
+                raise ValueError(f"condition {i}: axis must be in 0..{d - 1}; got {axis!r}")
+            X0 = _points(x0, d, f"condition {i} point x0")
+            try:
+                v = finite_array(value, f"condition {i} value")
+            except TypeError as err:
+                raise ValueError(str(err)) from None
+            v = np.broadcast_to(v.ravel() if v.ndim else v, (len(X0),)).astype(float)
+            rows = np.arange(n, n + len(X0))
+            n += len(X0)
+            blocks.append(X0)
+            self.conditions.append(_Condition(rows, int(k), int(axis), v))
+        # Data misfit.
+        self.data_rows = None
+        if data is not None:
+            if not isinstance(data, (tuple, list)) or len(data) != 2:
+                raise ValueError("data must be a pair (x_obs, u_obs)")
+            Xd = _points(data[0], d, "data x_obs")
+            try:
+                ud = finite_array(data[1], "data u_obs")
+            except TypeError as err:
+                raise ValueError(str(err)) from None
+            ud = ud.ravel()
+            if ud.size != len(Xd):
+                raise ValueError(
+                    f"data u_obs must have one value per observation point (m = {len(Xd)}); "
+                    f"got shape {shape_str(np.shape(data[1]))}"
+                )
+            self.data_rows = np.arange(n, n + len(Xd))
+            self.u_obs = ud
+            n += len(Xd)
+            blocks.append(Xd)
+        if n == 0:
+            raise ValueError("nothing to fit: give a residual, conditions or data")
+        self.X = np.vstack(blocks)
+        # Physical parameters (inverse problems).
+        params = {} if params is None else params
+        if not isinstance(params, dict):
+            raise ValueError(f'params must be a dict such as {{"mu": 0.0}}; got {params!r}')
+        self.param_names = [str(k) for k in params]
+        p0 = np.array([_scalar(v, f"params[{k!r}]") for k, v in params.items()], dtype=float)
+        # Loss-term weights.
+        weights = {} if weights is None else dict(weights)
+        unknown = set(weights) - set(TERMS)
+        if unknown:
+            raise ValueError(f"unknown loss-term weight(s) {sorted(unknown)}; known: {TERMS}")
+        self.weights = {t: _scalar(weights.get(t, 1.0), f"weights[{t!r}]") for t in TERMS}
+        if any(w < 0 for w in self.weights.values()):
+            raise ValueError(f"loss-term weights must be non-negative; got {self.weights}")
+        self.theta0 = np.concatenate([net._theta, p0])
+        self.n_net = net._theta.size
+        self._seed_residual()
+        self._last = None
+        # Evaluate once so that every problem with the residual surfaces now, not mid-training.
+        if residual is not None:
+            self._check_residual()
+
+    # Seeds of the dual evaluation: u, u_x (d of them), u_xx (d), then each parameter.
+    def _seed_residual(self):
+        if self.residual is None:
+            return
+        m = self.col.stop
+        d, q = self.d, len(self.param_names)
+        s = 1 + 2 * d + q
+        self.n_seeds = s
+        self._tu = np.zeros((s, m))
+        self._tu[0] = 1.0
+        if d == 1:
+            self._tux = np.zeros((s, m))
+            self._tux[1] = 1.0
+            self._tuxx = np.zeros((s, m))
+            self._tuxx[2] = 1.0
+        else:
+            self._tux = np.zeros((s, m, d))
+            self._tuxx = np.zeros((s, m, d))
+            for j in range(d):
+                self._tux[1 + j, :, j] = 1.0
+                self._tuxx[1 + d + j, :, j] = 1.0
+        self._tp = np.eye(s)[1 + 2 * d :]
+        self._xcol = self.X[self.col, 0] if d == 1 else self.X[self.col]
+
+    def _eval_residual(self, u, ux, uxx, p):
+        """Residual r and its partials (∂r/∂u, ∂r/∂uₓ, ∂r/∂uₓₓ: m or m×d; ∂r/∂p: q×m)."""
+        d = self.d
+        m = self.col.stop
+        if d == 1:
+            ux, uxx = ux[:, 0], uxx[:, 0]
+        pd = {k: Dual(p[i], self._tp[i]) for i, k in enumerate(self.param_names)}
+        r = self.residual(
+            self._xcol, Dual(u, self._tu), Dual(ux, self._tux), Dual(uxx, self._tuxx), pd
+        )
+        if isinstance(r, Dual):
+            val, tan = r.value, r.tangent
+        else:
+            val = np.asarray(r, dtype=float)
+            tan = np.zeros((self.n_seeds,) + val.shape)
+        if val.shape != (m,):
+            raise ValueError(
+                f"residual(x, u, ux, uxx, p) must return one value per collocation point "
+                f"(shape {m}); got shape {shape_str(val.shape)}"
+            )
+        if d == 1:
+            return val, tan[0], tan[1][:, None], tan[2][:, None], tan[3:]
+        return (
+            val,
+            tan[0],
+            tan[1 : 1 + d].T,
+            tan[1 + d : 1 + 2 * d].T,
+            tan[1 + 2 * d :],
+        )
+
+    def _check_residual(self):
+        u, ux, uxx, _ = self.net._propagate(self.net._weights(self.theta0[: self.n_net]), self.X)
+        c = self.col
+        p = self.theta0[self.n_net :]
+        try:
+            r = self._eval_residual(u[c], ux[c], uxx[c], p)[0]
+        except ValueError:
+            raise
+        except Exception as err:
+            raise ValueError(f"the residual could not be evaluated: {err}") from err
+        if not np.all(np.isfinite(r)):
+            raise ValueError("the residual returns NaN or infinite values at the starting point")
+
+    def terms(self, theta):
+        """The unweighted loss terms ``{"pde", "bc", "data"}`` and the weighted total at θ."""
+        return self._evaluate(theta, grad=False)[0]
+
+    def __call__(self, theta):
+        """``(L(θ), ∇L(θ))`` with the gradient in the layout of θ."""
+        terms, g = self._evaluate(theta, grad=True)
+        return terms["total"], g
+
+    def _evaluate(self, theta, grad):
+        net = self.net
+        Ws = net._weights(theta[: self.n_net])
+        p = theta[self.n_net :]
+        u, ux, uxx, cache = net._propagate(Ws, self.X, keep=grad)
+        w = self.weights
+        gu = np.zeros_like(u)
+        gux = np.zeros_like(ux)
+        guxx = np.zeros_like(uxx)
+        gp = np.zeros_like(p)
+        terms = {}
+        if self.residual is not None:
+            c = self.col
+            r, dr_u, dr_ux, dr_uxx, dr_p = self._eval_residual(u[c], ux[c], uxx[c], p)
+            terms["pde"] = float(np.mean(r * r))
+            s = (2.0 * w["pde"] / r.size) * r
+            gu[c] = s * dr_u
+            gux[c] = s[:, None] * dr_ux
+            guxx[c] = s[:, None] * dr_uxx
+            gp += dr_p @ s
+        if self.conditions:
+            bc = 0.0
+            for cond in self.conditions:
+                val = u[cond.rows] if cond.k == 0 else ux[cond.rows, cond.axis]
+                e = val - cond.value
+                bc += float(np.mean(e * e))
+                s = (2.0 * w["bc"] / e.size) * e
+                if cond.k == 0:
+                    gu[cond.rows] += s
+                else:
+                    gux[cond.rows, cond.axis] += s
+            terms["bc"] = bc
+        if self.data_rows is not None:
+            e = u[self.data_rows] - self.u_obs
+            terms["data"] = float(np.mean(e * e))
+            gu[self.data_rows] += (2.0 * w["data"] / e.size) * e
+        terms["total"] = float(sum(w[k] * v for k, v in terms.items()))
+        if not grad:
+            return terms, None
+        gW = net._backward(Ws, cache, gu, gux, guxx)
+        g = np.concatenate([gW, gp])
+        self._last = (theta.copy(), terms)
+        return terms, g
+
+
+# --- the network ------------------------------------------------------------------------------
+
+
+class PINN:
+    """A fully connected network ``u(x; w)`` with input derivatives, trained with physics.
+
+    Parameters
+    ----------
+    layers : sequence of int
+        Widths ``[n, p₁, …, p_L, 1]``: n inputs (1 for u(x), 2 for u(x, t), …), hidden widths,
+        one output.
+    activation : str
+        Smooth hidden activation: ``"tanh"`` (default), ``"sigmoid"`` or ``"softplus"``.
+    seed : int
+        Seed of the initial weights: every entry of ``W̄ₗ`` (biases included) is drawn
+        uniformly from ±1/√pₗ₋₁.
+
+    Attributes
+    ----------
+    Wbar : list of ndarray
+        ``W̄ₗ`` of shape (pₗ₋₁ + 1)×pₗ, bias row first.
+    params : dict
+        Fitted physical parameters (empty before an inverse fit).
+    history : dict of ndarray
+        Loss terms per optimisation step: ``"total"`` (weighted), ``"pde"``, ``"bc"``, ``"data"``
+        (unweighted mean squares, for the terms present), one entry per parameter, and ``"time"``
+        (seconds since the fit started).
+
+    Notes
+    -----
+    For input dimension n > 1 the residual receives ``x`` as an m×n matrix and ``ux``, ``uxx`` as
+    m×n matrices of the first and pure second derivatives ``∂u/∂xⱼ`` and ``∂²u/∂xⱼ²`` (column j
+    for coordinate j), e.g. the heat equation ``uₜ = κ uₓₓ`` on points ``[x, t]`` is
+    ``lambda X, u, du, d2u, p: du[:, 1] - kappa * d2u[:, 0]``. Mixed derivatives are not formed.
+    """
+
+    def __init__(self, layers=(1, 32, 1), activation="tanh", seed=0):
+        layers = list(layers)
+        if len(layers) < 3 or any(
+            isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in layers
+        ):
+            raise ValueError(
+                "layers must list positive integer widths [n, p₁, …, 1] with at least one "
+                f"hidden layer; got {layers!r}"
+            )
+        if layers[-1] != 1:
+            raise ValueError(f"the output width must be 1 (a scalar field u); got {layers[-1]}")
+        self.layers = [int(n) for n in layers]
+        self.activation = get_activation(activation)
+        self._derivs = _make_derivs(self.activation)
+        self.seed = seed
+        rng = np.random.default_rng(seed)
+        shapes = [(a + 1, b) for a, b in zip(self.layers[:-1], self.layers[1:], strict=True)]
+        self._shapes = shapes
+        self._offsets = np.cumsum([0] + [r * c for r, c in shapes])
+        # Weights and biases uniform on ±1/√(fan-in): the biases spread the tanh transitions
+        # over the domain, which oscillating solutions need (zero biases stall them).
+        theta = []
+        for r, c in shapes:
+            bound = 1.0 / np.sqrt(r - 1)
+            theta.append(rng.uniform(-bound, bound, (r, c)).ravel(order="F"))
+        self._theta = np.concatenate(theta)
+        self._params = {}
+        self.history = {}
+
+    # θ ↔ [W̄₁, …]: column-major vec, as everywhere in the book; the W̄ₗ are views of θ.
+    def _weights(self, theta):
+        o = self._offsets
+        return [theta[o[i] : o[i + 1]].reshape(s, order="F") for i, s in enumerate(self._shapes)]
+
+    @property
+    def Wbar(self):
+        return [W.copy() for W in self._weights(self._theta)]
+
+    @property
+    def params(self):
+        """Fitted physical parameters as ``{name: value}``."""
+        return dict(self._params)
+
+    # --- forward: value, first and second input derivatives, layer by layer ---------------
+
+    def _propagate(self, Ws, X, keep=False):
+        """``u``, ``uₓ``, ``uₓₓ`` at the rows of X (m, m×d, m×d) and, if keep, the reverse cache.
+
+        Each hidden layer holds the stack Z = [H; H,₁ … H,_d; H,₁₁ … H,_dd] of shape
+        (1 + 2d)×m×p, so ``Z W`` propagates value and derivatives in one product.
+        """
+        d = X.shape[1]
+        derivs = self._derivs
+        cache = []
+        # Layer 1: A,ⱼ = eⱼᵀ W₁ is row j of W₁ for every point, and A,ⱼⱼ = 0.
+        W = Ws[0]
+        A = X @ W[1:] + W[0]
+        Aj = W[1:][:, None, :]  # d×1×p
+        F, F1, F2, F3 = derivs(A, keep)
+        p = A.shape[1]
+        Z = np.empty((1 + 2 * d, len(X), p))
+        Z[0] = F
+        Z[1 : 1 + d] = F1 * Aj
+        Z[1 + d :] = F2 * (Aj * Aj)
+        if keep:
+            cache.append((Aj, None, F1, F2, F3, None))
+        for W in Ws[1:-1]:
+            k, m, n = Z.shape
+            Aall = (Z.reshape(k * m, n) @ W[1:]).reshape(k, m, -1)
+            Aall[0] += W[0]
+            A, Aj, Ajj = Aall[0], Aall[1 : 1 + d], Aall[1 + d :]
+            F, F1, F2, F3 = derivs(A, keep)
+            Znew = np.empty_like(Aall)
+            Znew[0] = F
+            Znew[1 : 1 + d] = F1 * Aj
+            Znew[1 + d :] = F2 * (Aj * Aj) + F1 * Ajj
+            if keep:
+                cache.append((Aj, Ajj, F1, F2, F3, Z))
+            Z = Znew
+        W = Ws[-1]
+        k, m, n = Z.shape
+        out = Z.reshape(k * m, n) @ W[1:, 0]
+        out = out.reshape(k, m)
+        u = out[0] + W[0, 0]
+        ux = out[1 : 1 + d].T
+        uxx = out[1 + d :].T
+        if keep:
+            cache.append(Z)
+        return u, ux, uxx, (cache, X)
+
+    def _backward(self, Ws, cache, gu, gux, guxx):
+        """Reverse sweep: ∂L/∂vec(W̄ₗ) for all l, given ∂L/∂u, ∂L/∂uₓ, ∂L/∂uₓₓ per point.
+
+        Through ``H = f(A)``, ``H,ⱼ = f′ A,ⱼ``, ``H,ⱼⱼ = f″ A,ⱼ² + f′ A,ⱼⱼ`` (all element-wise):
+        ``Ā,ⱼⱼ = f′ H̄,ⱼⱼ``, ``Ā,ⱼ = f′ H̄,ⱼ + 2 f″ A,ⱼ H̄,ⱼⱼ`` and
+        ``Ā = f′ H̄ + Σⱼ [f″ A,ⱼ H̄,ⱼ + (f‴ A,ⱼ² + f″ A,ⱼⱼ) H̄,ⱼⱼ]``; through ``A = Z W`` (stacked):
+        ``∂L/∂W = Zᵀ Ā``, ``Z̄ = Ā Wᵀ``, and the bias collects the value rows of Ā.
+        """
+        layers, X = cache
+        d = X.shape[1]
+        grads = [None] * len(Ws)
+        # Output layer (linear): out = Z w + b on the value block only.
+        Z = layers[-1]
+        k, m, n = Z.shape
+        Gout = np.concatenate([gu[None, :], gux.T, guxx.T])  # k×m
+        W = Ws[-1]
+        gW = np.empty_like(W)
+        gW[0, 0] = gu.sum()
+        gW[1:, 0] = Z.reshape(k * m, n).T @ Gout.reshape(-1)
+        grads[-1] = gW
+        Zbar = Gout[:, :, None] * W[1:, 0]  # k×m×n
+        for li in range(len(Ws) - 2, -1, -1):
+            Aj, Ajj, F1, F2, F3, Zprev = layers[li]
+            Hb, Tb, Sb = Zbar[0], Zbar[1 : 1 + d], Zbar[1 + d :]
+            F2Aj = F2 * Aj
+            Abar = F1 * Hb + np.sum(F2Aj * Tb + F3 * (Aj * Aj) * Sb, axis=0)
+            if Ajj is not None:
+                Abar += np.sum(F2 * Ajj * Sb, axis=0)
+            Ajbar = F1 * Tb + 2.0 * F2Aj * Sb
+            W = Ws[li]
+            gW = np.empty_like(W)
+            gW[0] = Abar.sum(axis=0)
+            if li == 0:
+                # A = X W + b and A,ⱼ = row j of W (same for all points), A,ⱼⱼ = 0.
+                gW[1:] = X.T @ Abar + Ajbar.sum(axis=1)
+            else:
+                Ajjbar = F1 * Sb
+                Aall = np.concatenate([Abar[None], Ajbar, Ajjbar])
+                kk, mm, pp = Aall.shape
+                Aflat = Aall.reshape(kk * mm, pp)
+                gW[1:] = Zprev.reshape(kk * mm, -1).T @ Aflat
+                Zbar = (Aflat @ W[1:].T).reshape(kk, mm, -1)
+            grads[li] = gW
+        return np.concatenate([g.ravel(order="F") for g in grads])
+
+    # --- public evaluation -------------------------------------------------------------------
+
+    def _inputs(self, x):
+        return _points(x, self.layers[0], "x")
+
+    def predict(self, x):
+        """Network output ``u(x)`` at the points x (m values; x is m or m×n).
+
+        Implements ``Hₗ = f(H̄ₗ₋₁ W̄ₗ)`` for the hidden layers and ``u = H̄_L w̄`` at the end.
+        """
+        X = self._inputs(x)
+        H = X
+        Ws = self._weights(self._theta)
+        for W in Ws[:-1]:
+            H = self.activation.f(H @ W[1:] + W[0])
+        return H @ Ws[-1][1:, 0] + Ws[-1][0, 0]
+
+    def derivatives(self, x):
+        """``(u, uₓ, uₓₓ)`` at the points x by the layer-by-layer propagation rules.
+
+        For one input coordinate each is a vector of length m; for n inputs ``uₓ`` and ``uₓₓ``
+        are m×n (first and pure second derivative along each coordinate).
+        """
+        X = self._inputs(x)
+        u, ux, uxx, _ = self._propagate(self._weights(self._theta), X)
+        if self.layers[0] == 1:
+            return u, ux[:, 0], uxx[:, 0]
+        return u, ux, uxx
+
+    def loss(
+        self, residual, x_collocation=None, conditions=(), data=None, params=None, weights=None
+    ):
+        """The loss of a problem as a :class:`PINNLoss` (θ ↦ (L, ∇L)), at the current weights.
+
+        Arguments as in :meth:`fit`; every input is checked here, before any training.
+        """
+        return PINNLoss(self, residual, x_collocation, conditions, data, params, weights)
+
+    def fit(
+        self,
+        residual,
+        x_collocation=None,
+        conditions=(),
+        data=None,
+        params=None,
+        weights=None,
+        adam_steps=2000,
+        lbfgs_steps=500,
+        progress=True,
+        lr=1e-3,
+        callback=None,
+    ):
+        """Train on ``L = w_pde·mean(r²) + w_bc·Σ mean(condition misfit²) + w_data·mean(misfit²)``.
+
+        Parameters
+        ----------
+        residual : callable or None
+            ``residual(x, u, ux, uxx, p)`` returning the equation's residual at the collocation
+            points, written with numpy arithmetic (it receives dual arrays for u, ux, uxx and p's
+            values, and a plain array x); None fits the conditions and data only (a plain NN).
+        x_collocation : array_like, shape (m,) or (m, n)
+            Points where the residual is enforced.
+        conditions : sequence of tuples
+            ``(x0, k, value)``: ``u⁽ᵏ⁾(x0) = value`` for k in {0, 1}; x0 may hold several
+            points (then value is a scalar or one value per point). For n > 1 inputs, a fourth
+            entry ``axis`` picks the coordinate of the derivative (default 0).
+        data : (x_obs, u_obs), optional
+            Observations; adds the data-misfit term.
+        params : dict, optional
+            Trainable physical parameters and their starting values, e.g. ``{"mu": 0.0}``; the
+            residual reads them as ``p["mu"]``.
+        weights : dict, optional
+            Loss-term weights, keys ``"pde"``, ``"bc"``, ``"data"`` (default 1 each).
+        adam_steps, lbfgs_steps : int
+            Adam steps (learning rate ``lr``) followed by L-BFGS iterations (scipy's L-BFGS-B).
+        progress : bool
+            Show a progress bar with the current loss terms.
+        lr : float
+            Adam learning rate.
+        callback : callable, optional
+            ``callback(step, phase)`` after every step (phase "adam" or "lbfgs"); time spent in
+            it is not counted in ``history["time"]``.
+
+        Returns
+        -------
+        PINN
+            self, trained.
+        """
+        for name, v in (("adam_steps", adam_steps), ("lbfgs_steps", lbfgs_steps)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+                raise ValueError(f"{name} must be a non-negative integer; got {v!r}")
+        lr = _scalar(lr, "lr")
+        problem = self.loss(residual, x_collocation, conditions, data, params, weights)
+        with single_threaded_blas():
+            return self._optimise(
+                problem, int(adam_steps), int(lbfgs_steps), progress, lr, callback
+            )
+
+    def _optimise(self, problem, adam_steps, lbfgs_steps, progress, lr, callback):
+        from scipy.optimize import minimize
+        from tqdm.auto import tqdm
+
+        theta = problem.theta0.copy()
+        names = problem.param_names
+        self.fit_info = {"adam_steps": adam_steps}
+        hist = {"total": [], "time": []}
+        keys = [k for k in TERMS if k in problem.terms(theta)]
+        for k in keys + names:
+            hist[k] = []
+        bar = tqdm(total=adam_steps + lbfgs_steps, disable=not progress, desc="PINN")
+        clock = {"start": time.perf_counter(), "paused": 0.0}
+
+        def record(terms, th, phase, step):
+            now = time.perf_counter()
+            hist["time"].append(now - clock["start"] - clock["paused"])
+            hist["total"].append(terms["total"])
+            for k in keys:
+                hist[k].append(terms[k])
+            for i, k in enumerate(names):
+                hist[k].append(float(th[problem.n_net + i]))
+            bar.update(1)
+            if progress and (step % 50 == 0):
+                shown = {k: f"{terms[k]:.2e}" for k in keys}
+                shown.update({k: f"{th[problem.n_net + i]:.4g}" for i, k in enumerate(names)})
+                bar.set_postfix(shown, refresh=False)
+            if callback is not None:
+                self._theta = th[: problem.n_net].copy()
+                t0 = time.perf_counter()
+                callback(step, phase)
+                clock["paused"] += time.perf_counter() - t0
+
+        # Adam, as in Kingma & Ba (2015), with bias-corrected moments.
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        mom = np.zeros_like(theta)
+        vel = np.zeros_like(theta)
+        for t in range(1, adam_steps + 1):
+            terms, g = problem._evaluate(theta, grad=True)
+            mom = b1 * mom + (1 - b1) * g
+            vel = b2 * vel + (1 - b2) * (g * g)
+            denom = np.sqrt(vel) / np.sqrt(1 - b2**t) + eps
+            theta = theta - (lr / (1 - b1**t)) * mom / denom
+            record(terms, theta, "adam", t)
+
+        if lbfgs_steps:
+            count = {"it": 0}
+
+            def after_iteration(xk):
+                count["it"] += 1
+                last = problem._last
+                terms = (
+                    last[1]
+                    if last is not None and np.array_equal(last[0], xk)
+                    else problem.terms(xk)
+                )
+                record(terms, xk, "lbfgs", adam_steps + count["it"])
+
+            res = minimize(
+                problem,
+                theta,
+                jac=True,
+                method="L-BFGS-B",
+                callback=after_iteration,
+                options={
+                    "maxiter": lbfgs_steps,
+                    "maxfun": int(1.25 * lbfgs_steps) + 1,
+                    "maxcor": 50,
+                    "ftol": float(np.finfo(float).eps),
+                    "gtol": 0.0,
+                },
+            )
+            theta = res.x
+            bar.update(max(0, lbfgs_steps - count["it"]))
+            self.fit_info |= {
+                "lbfgs_iterations": int(res.nit),
+                "lbfgs_evaluations": int(res.nfev),
+                "lbfgs_message": str(res.message),
+            }
+        bar.close()
+        self._theta = theta[: problem.n_net].copy()
+        self._params = {k: float(theta[problem.n_net + i]) for i, k in enumerate(names)}
+        self.history = {k: np.asarray(v) for k, v in hist.items()}
+        return self

@@ -1,0 +1,613 @@
+"""The loss gradient of the one-hidden-layer network, and gradient-descent training.
+
+With ``A = X̄ W̄ʰ``, ``H = f(A)``, ``H̄ = [1 H]``, ``z = H̄ w̄ᵒ``, ``y = g(z)`` and a loss
+``ℓ(y; d)``, the chain rule gives the derivative of the loss with respect to all the weights
+``w̄ = [vec W̄ʰ; w̄ᵒ]`` as a row (numerator layout)::
+
+    D_w̄ ℓ = D_y ℓ · D_w̄ y,        D_w̄ y = [D_W̄ʰ y   D_w̄ᵒ y]
+
+:func:`loss_and_gradient_explicit` forms exactly this product with the chapter-4 Jacobians.
+:func:`loss_and_gradient` evaluates the same chain from the loss end (reverse order), so every
+product is a row vector times a matrix and no Jacobian is ever formed:
+
+* ``δz = D_z ℓ = D_y ℓ ⊙ g′(z)``                              (length m)
+* ``D_w̄ᵒ ℓ = δzᵀ H̄``, i.e. ``∂ℓ/∂w̄ᵒ = H̄ᵀ δz``               (length p̄)
+* ``δA = (δz wᵒᵀ) ⊙ f′(A)``                                   (m×p, ``∂ℓ/∂A``)
+* ``∂ℓ/∂W̄ʰ = X̄ᵀ δA``                                         (n̄×p)
+
+``wᵒ`` is ``w̄ᵒ`` without its bias entry. The cost is two matrix products of the forward pass's
+size plus a few element-wise passes; the explicit product needs the m×(n̄p + p̄) Jacobian.
+
+Gradient descent then updates ``w̄ ← w̄ − η (D_w̄ ℓ)ᵀ``: the derivative of a scalar is a row, and
+the step needs its transpose, the column gradient (the lecture's update omits the transpose;
+see the errata section labelled ``errata-gd-transpose`` in the book).
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import finite_array, shape_str
+from .activations import Activation, get_activation
+from .losses import get_loss
+from .network import check_shapes, forward
+from .vectorise import unvec
+
+# ---------------------------------------------------------------------------------------------
+# Element-wise work on m×p arrays, split over threads. numpy releases the GIL inside ufunc
+# loops, so row blocks processed by two threads run in parallel; the results are the same
+# numbers as one whole-array call (each entry is computed by the same ufunc).
+
+_THREADS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+_PAR_MIN = 1 << 16  # entries: below this the hand-off to a thread costs more than it saves
+_BLOCK = 1 << 13  # entries per block (64 KiB of float64), so chained passes stay in cache
+_pool: ThreadPoolExecutor | None = None
+
+
+def _row_blocks(kernel, m, p):
+    """Call ``kernel(rows)`` on row slices covering ``0..m``, on up to two threads."""
+    global _pool
+    if m * p < _PAR_MIN or _THREADS == 1:
+        kernel(slice(0, m))
+        return
+    step = max(1, _BLOCK // max(p, 1))
+
+    def part(a, b):
+        for s in range(a, b, step):
+            kernel(slice(s, min(s + step, b)))
+
+    if _pool is None:
+        _pool = ThreadPoolExecutor(_THREADS, thread_name_prefix="lecturekit")
+    bounds = np.linspace(0, m, _THREADS + 1).astype(int)
+    futures = [_pool.submit(part, bounds[i], bounds[i + 1]) for i in range(1, _THREADS)]
+    part(bounds[0], bounds[1])
+    for fut in futures:
+        fut.result()
+
+
+def _inplace_tanh(T):
+    np.tanh(T, out=T)
+
+
+# f′ written in terms of the output H = f(A), overwriting H: saves evaluating f again
+# (for tanh, f′ = 1 − tanh², the identity the book derives).
+def _dtanh_from_out(T):
+    np.multiply(T, T, out=T)
+    np.subtract(1.0, T, out=T)
+
+
+def _dsigmoid_from_out(T):
+    np.multiply(T, 1.0 - T, out=T)
+
+
+def _drelu_from_out(T):
+    np.greater(T, 0.0, out=T)  # relu(a) > 0 exactly when a > 0
+
+
+def _ones(T):
+    T.fill(1.0)
+
+
+def _zeros(T):
+    T.fill(0.0)
+
+
+_FROM_OUTPUT = {
+    "tanh": _dtanh_from_out,
+    "sigmoid": _dsigmoid_from_out,
+    "relu": _drelu_from_out,
+    "identity": _ones,
+    "heaviside": _zeros,
+}
+
+
+def _is_known(act: Activation) -> bool:
+    # Only the package's own activations: a user-made Activation may reuse a name.
+    from .activations import ACTIVATIONS
+
+    return ACTIVATIONS.get(act.name) is act
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation shared by every public entry point.
+
+
+def _check_d(d, m, n):
+    d = finite_array(d, "d")
+    if d.ndim == 2 and 1 in d.shape:
+        d = d.reshape(-1)
+    if d.ndim != 1:
+        raise ValueError(f"d must be a vector of length m = {m}; got shape {shape_str(d.shape)}")
+    if d.size != m:
+        raise ValueError(
+            f"d must have length m = {m} to match the rows of X (m×n = {m}×{n}); "
+            f"got length {d.size}"
+        )
+    return d
+
+
+def _prepare(X, d, Wh, wo, f, g, loss):
+    Xbar, Wh, wo = check_shapes(X, Wh, wo)
+    m, nbar = Xbar.shape
+    d = _check_d(d, m, nbar - 1)
+    f, g, loss = get_activation(f), get_activation(g), get_loss(loss)
+    if loss.on == "z" and g.name != "sigmoid":
+        raise ValueError(
+            f'loss="{loss.name}" models y = σ(z) as a probability and is computed from the '
+            f'logits z, so it needs the logistic output g="sigmoid"; got g="{g.name}"'
+        )
+    if loss.on == "z":
+        loss.value(np.zeros(m), d)  # refuses labels outside [0, 1] before any work
+    return Xbar, d, Wh, wo, f, g, loss
+
+
+class _Overflow(FloatingPointError):
+    """The output pre-activation z overflowed (weights too large)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The core, on validated float64 arrays.
+
+
+def _loss_and_grad(Xbar, d, Wh, wo, f, g, loss, need_grad=True):
+    m = Xbar.shape[0]
+    p = Wh.shape[1]
+    w = wo[1:]  # wᵒ: the bias entry multiplies the constant column of H̄
+    known = _is_known(f)
+    A = Xbar @ Wh
+    if known and f.name == "tanh":
+        _row_blocks(lambda r: _inplace_tanh(A[r]), m, p)
+        H, A_kept = A, None
+    else:
+        H = np.empty_like(A)
+
+        def fwd(r):
+            H[r] = f.f(A[r])
+
+        _row_blocks(fwd, m, p)
+        A_kept = None if (known and f.name in _FROM_OUTPUT) else A
+    z = H @ w + wo[0]  # = H̄ w̄ᵒ without building H̄
+    if not np.all(np.isfinite(z)):
+        raise _Overflow("z = H̄ w̄ᵒ overflowed")
+    if loss.on == "z":
+        value = loss.value(z, d)
+        if not need_grad:
+            return value, None, None
+        dz = loss.derivative(z, d)
+    else:
+        y = g.f(z)
+        value = loss.value(y, d)
+        if not need_grad:
+            return value, None, None
+        dz = loss.derivative(y, d)
+        if not (_is_known(g) and g.name == "identity"):
+            dz = dz * g.df(z)  # δz = D_y ℓ ⊙ g′(z)
+    dwo = np.empty(p + 1)
+    dwo[0] = dz.sum()
+    dwo[1:] = H.T @ dz  # H̄ᵀ δz, read before H is overwritten below
+    dz_col = dz[:, None]
+    if A_kept is None:
+        fprime = _FROM_OUTPUT[f.name]
+
+        def bwd(r):
+            T = H[r]
+            fprime(T)  # H → f′(A), in place
+            T *= dz_col[r]
+            T *= w  # δA = (δz wᵒᵀ) ⊙ f′(A)
+
+        _row_blocks(bwd, m, p)
+        dA = H
+    else:
+        dA = A_kept
+
+        def bwd_general(r):
+            T = f.df(dA[r])
+            T *= dz_col[r]
+            T *= w
+            dA[r] = T
+
+        _row_blocks(bwd_general, m, p)
+    # X̄ᵀ δA computed as (δAᵀ X̄)ᵀ: OpenBLAS handles the long-and-thin product with the small
+    # factor on the right several times faster here (same numbers up to rounding).
+    dWh = np.ascontiguousarray((dA.T @ Xbar).T)
+    return value, dWh, dwo
+
+
+def _overflow_error():
+    return ValueError(
+        "the output pre-activation z = H̄ w̄ᵒ overflowed to infinity: the weights are too large "
+        "for float64"
+    )
+
+
+def loss_and_gradient(X, d, Wh, wo, f="tanh", g="identity", loss="sse"):
+    """Loss and its gradient with respect to both weight arrays, by reverse-order evaluation.
+
+    Implements ``δz = D_y ℓ ⊙ g′(z)``, ``∂ℓ/∂w̄ᵒ = H̄ᵀ δz``, ``δA = (δz wᵒᵀ) ⊙ f′(A)``,
+    ``∂ℓ/∂W̄ʰ = X̄ᵀ δA``: the chain ``D_y ℓ · D_w̄ y`` multiplied from the loss end, each step a
+    row times a matrix (a vector–Jacobian product). No Jacobian is formed. For
+    ``loss="bernoulli"`` the chain starts at the logits, ``δz = σ(z) − d``.
+
+    Large element-wise passes (f, f′ and the products forming δA) are split over two threads;
+    each entry is still computed by the same numpy operation, in float64.
+
+    Parameters
+    ----------
+    X : array_like, shape (m, n)
+        Features without the ones column.
+    d : array_like, shape (m,)
+        Data (targets, or labels in {0, 1} for ``loss="bernoulli"``).
+    Wh : array_like, shape (n̄, p)
+        Hidden weights ``W̄ʰ``, bias row first.
+    wo : array_like, shape (p̄,)
+        Output weights ``w̄ᵒ``, bias first.
+    f, g : str or Activation
+        Hidden and output activations.
+    loss : {"sse", "bernoulli"} or Loss
+        ``"sse"``: ``ℓ = ½‖y − d‖²``. ``"bernoulli"``: negative log-likelihood of labels under
+        ``y = σ(z)``, from the logits (needs ``g="sigmoid"``).
+
+    Returns
+    -------
+    loss : float
+        ``ℓ``, summed over the m observations.
+    dWh : ndarray, shape (n̄, p)
+        ``∂ℓ/∂W̄ʰ = vec⁻¹((D_W̄ʰ ℓ)ᵀ)``, in the shape of ``W̄ʰ``.
+    dwo : ndarray, shape (p̄,)
+        ``∂ℓ/∂w̄ᵒ = (D_w̄ᵒ ℓ)ᵀ``.
+    """
+    args = _prepare(X, d, Wh, wo, f, g, loss)
+    try:
+        return _loss_and_grad(*args)
+    except _Overflow:
+        raise _overflow_error() from None
+
+
+def loss_value(X, d, Wh, wo, f="tanh", g="identity", loss="sse"):
+    """The loss ``ℓ(y(w̄); d)`` alone: one forward pass, no gradient.
+
+    Parameters are as in :func:`loss_and_gradient`.
+
+    Returns
+    -------
+    float
+    """
+    args = _prepare(X, d, Wh, wo, f, g, loss)
+    try:
+        return _loss_and_grad(*args, need_grad=False)[0]
+    except _Overflow:
+        raise _overflow_error() from None
+
+
+def loss_and_gradient_explicit(
+    X, d, Wh, wo, f="tanh", g="identity", loss="sse", method="structured"
+):
+    """The same loss and gradient, by forming ``D_w̄ ℓ = D_y ℓ · D_w̄ y`` literally.
+
+    Builds the Jacobians ``D_W̄ʰ y`` (m×n̄p) and ``D_w̄ᵒ y`` (m×p̄) with
+    :mod:`lecturekit.jacobians`, multiplies the row ``D_y ℓ`` into them, and un-vecs the
+    ``D_W̄ʰ ℓ`` part (column-major) into the shape of ``W̄ʰ``. For ``loss="bernoulli"`` the
+    chain is taken through the logits, ``D_w̄ ℓ = D_z ℓ · D_w̄ z`` with ``D_z ℓ = (σ(z) − d)ᵀ``
+    and the Jacobians of ``z`` (the output with ``g`` = identity): the same product, since
+    ``D_y ℓ · diag(σ′(z)) = D_z ℓ``, without dividing by ``y(1 − y)``.
+
+    For teaching: it needs O(m·n̄p) memory (``method="structured"``) or O(m²p²)
+    (``method="kron"``, the lecture's literal Kronecker formula). It agrees with
+    :func:`loss_and_gradient` to rounding.
+
+    Parameters
+    ----------
+    X, d, Wh, wo, f, g, loss
+        As in :func:`loss_and_gradient`.
+    method : {"structured", "kron"}
+        Passed to :func:`lecturekit.jacobians.dy_dWh`.
+
+    Returns
+    -------
+    loss, dWh, dwo
+        As in :func:`loss_and_gradient`.
+    """
+    from . import jacobians
+
+    Xbar, d, Wh, wo, f, g, lossf = _prepare(X, d, Wh, wo, f, g, loss)
+    X = Xbar[:, 1:]
+    nbar, p = Wh.shape
+    g_out = get_activation("identity") if lossf.on == "z" else g
+    fw = forward(X, Wh, wo, f, g_out)
+    u = fw.y  # y, or z when the loss is written in the logits
+    row = lossf.derivative(u, d)  # D_y ℓ (or D_z ℓ), a 1×m row
+    J = np.hstack(
+        [
+            jacobians.dy_dWh(X, Wh, wo, f, g_out, method=method),
+            jacobians.dy_dwo(X, Wh, wo, f, g_out),
+        ]
+    )  # D_w̄ y, m × (n̄p + p̄)
+    grad = row @ J  # D_w̄ ℓ, a row of length n̄p + p̄
+    return lossf.value(u, d), unvec(grad[: nbar * p], (nbar, p)), grad[nbar * p :]
+
+
+# ---------------------------------------------------------------------------------------------
+# Training.
+
+
+@dataclass
+class TrainResult:
+    """What :func:`fit` returns.
+
+    Attributes
+    ----------
+    Wh, wo : ndarray
+        Trained weights ``W̄ʰ`` (n̄×p) and ``w̄ᵒ`` (p̄).
+    history : ndarray, shape (epochs + 1,)
+        ``history[k]`` is the objective ``J`` (see :func:`fit`) on the whole training set after
+        k epochs; ``history[0]`` is its value at the initial weights.
+    times : ndarray, shape (epochs + 1,)
+        Cumulative wall time in seconds after k epochs (``times[0] = 0``), excluding the
+        evaluations recorded in ``history`` for mini-batch runs.
+    steps : int
+        Number of weight updates made (epochs × batches per epoch).
+    epochs : int
+        Epochs completed (fewer than requested if a callback stopped the run or it diverged).
+    diverged : bool
+        True if the weights or the objective became non-finite (step size too large); the
+        weights returned are then the last finite ones.
+    """
+
+    Wh: np.ndarray
+    wo: np.ndarray
+    history: np.ndarray
+    times: np.ndarray
+    steps: int
+    epochs: int
+    diverged: bool = False
+
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def _nonneg_real(value, name, strict=False):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
+    if not ok or value < 0 or (strict and value == 0):
+        bound = "> 0" if strict else "≥ 0"
+        raise ValueError(f"{name} must be a finite number {bound}; got {value!r}")
+    return float(value)
+
+
+def _penalty(Wh, wo):
+    # ‖w‖² over the non-bias weights: rows 1: of W̄ʰ and entries 1: of w̄ᵒ.
+    return float(np.sum(Wh[1:] ** 2) + wo[1:] @ wo[1:])
+
+
+def fit(
+    X,
+    d,
+    Wh,
+    wo,
+    f="tanh",
+    g="identity",
+    loss="sse",
+    lr=0.1,
+    epochs=100,
+    batch_size=None,
+    optimizer="sgd",
+    weight_decay=0.0,
+    seed=0,
+    progress=False,
+    callback=None,
+    momentum=0.9,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+):
+    """Train the network by gradient descent or mini-batch stochastic gradient descent.
+
+    Minimises the average loss plus a Tikhonov penalty on the weights,
+
+    ``J(w̄) = ℓ(y(w̄); d) / m + λ ‖w‖²``,   ``‖w‖² = ‖Wʰ‖²_F + ‖wᵒ‖²``,
+
+    where ``λ = weight_decay`` and ``Wʰ``, ``wᵒ`` are ``W̄ʰ``, ``w̄ᵒ`` without their bias row and
+    entry: **biases are not decayed** (penalising the intercepts would pull the fit towards
+    zero output rather than towards a smoother function). The loss is averaged so that the
+    learning rate does not depend on m or on the batch size: on a mini-batch B of b rows the
+    step uses ``ℓ_B / b + λ‖w‖²``, whose gradient is an unbiased estimate of ``(D_w̄ J)ᵀ``.
+
+    One epoch is one pass through the data. With ``batch_size=None`` (or m) every step uses
+    all m rows in order: gradient descent, one step per epoch. Otherwise each epoch draws a
+    fresh permutation of the rows from ``numpy.random.default_rng(seed)`` and steps through it
+    in batches of ``batch_size`` (the last batch may be smaller).
+
+    The step, with ``G = (D_w̄ J)ᵀ`` the column gradient (see ``errata-gd-transpose`` in the book
+    for why the transpose is needed) and η = ``lr``:
+
+    * ``"sgd"``: ``w̄ ← w̄ − η G``.
+    * ``"momentum"`` (heavy ball): ``v ← μ v + G``, ``w̄ ← w̄ − η v``, μ = ``momentum``.
+    * ``"adam"``: ``m₁ ← β₁ m₁ + (1 − β₁) G``, ``m₂ ← β₂ m₂ + (1 − β₂) G ⊙ G``,
+      ``w̄ ← w̄ − η m̂₁ / (√m̂₂ + ε)`` with the bias corrections ``m̂ᵢ = mᵢ / (1 − βᵢᵗ)``. The
+      penalty enters through G (L2-regularised Adam, not the decoupled AdamW).
+
+    Parameters
+    ----------
+    X, d, Wh, wo, f, g, loss
+        As in :func:`loss_and_gradient`; ``Wh`` and ``wo`` are the initial weights (not
+        modified).
+    lr : float
+        Learning rate η > 0.
+    epochs : int
+        Number of passes through the data.
+    batch_size : int, optional
+        Rows per step, 1 ≤ batch_size ≤ m; None means full batch (gradient descent).
+    optimizer : {"sgd", "momentum", "adam"}
+    weight_decay : float
+        Tikhonov parameter λ ≥ 0.
+    seed : int
+        Seed of the shuffling; the same seed reproduces the run exactly.
+    progress : bool or "auto"
+        Show a tqdm progress bar over epochs. ``"auto"`` shows it only when the first epoch
+        suggests the run will take more than about five seconds. Off by default.
+    callback : callable, optional
+        ``callback(epoch, Wh, wo, J)`` after every epoch, with the current weights (do not
+        modify them in place) and objective; returning True stops training.
+    momentum : float
+        μ for ``"momentum"``.
+    betas : (float, float)
+        β₁, β₂ for ``"adam"``.
+    eps : float
+        ε for ``"adam"``.
+
+    Returns
+    -------
+    TrainResult
+    """
+    Xbar, d, Wh, wo, f, g, lossf = _prepare(X, d, Wh, wo, f, g, loss)
+    m = Xbar.shape[0]
+    lr = _nonneg_real(lr, "lr (the learning rate η)", strict=True)
+    epochs = _positive_int(epochs, "epochs")
+    lam = _nonneg_real(weight_decay, "weight_decay (the Tikhonov parameter λ)")
+    if batch_size is None:
+        batch_size = m
+    batch_size = _positive_int(batch_size, "batch_size")
+    if batch_size > m:
+        raise ValueError(
+            f"batch_size must be at most m = {m} (the rows of X); got {batch_size}. "
+            "Use batch_size=None for full-batch gradient descent."
+        )
+    if optimizer not in ("sgd", "momentum", "adam"):
+        raise ValueError(f'optimizer must be "sgd", "momentum" or "adam"; got {optimizer!r}')
+    mu = _nonneg_real(momentum, "momentum")
+    b1, b2 = (_nonneg_real(b, "betas") for b in betas)
+    if not (b1 < 1 and b2 < 1):
+        raise ValueError(f"betas must lie in [0, 1); got {betas}")
+    eps = _nonneg_real(eps, "eps", strict=True)
+    if progress not in (True, False, "auto"):
+        raise ValueError(f'progress must be True, False or "auto"; got {progress!r}')
+
+    params = [Wh.copy(), wo.copy()]
+    masks = [np.ones_like(params[0]), np.ones_like(params[1])]
+    masks[0][0] = 0.0  # no decay on the hidden biases
+    masks[1][0] = 0.0  # nor on the output bias
+    state = [[np.zeros_like(q) for q in params] for _ in range(2)]
+    rng = np.random.default_rng(seed)
+    full = batch_size == m
+    # Full batch: each step evaluates J at the previous epoch's weights anyway, so without a
+    # callback only the final epoch needs a separate evaluation.
+    reuse = full and callback is None
+
+    def objective_and_grad(rows, need_grad=True):
+        Xb = Xbar if rows is None else Xbar[rows]
+        db = d if rows is None else d[rows]
+        value, dWh, dwo = _loss_and_grad(Xb, db, *params, f, g, lossf, need_grad)
+        b = Xb.shape[0]
+        J = value / b + (lam * _penalty(*params) if lam else 0.0)
+        if not need_grad:
+            return J, None
+        grads = [dWh / b, dwo / b]
+        if lam:
+            grads = [G + 2.0 * lam * mk * q for G, mk, q in zip(grads, masks, params, strict=True)]
+        return J, grads
+
+    def evaluate():
+        with np.errstate(over="ignore", invalid="ignore"):
+            try:
+                return objective_and_grad(None, need_grad=False)[0]
+            except _Overflow:
+                return np.inf
+
+    history = [evaluate()]
+    if not np.isfinite(history[0]):
+        raise _overflow_error()
+    times = [0.0]
+    steps = 0
+    t_step = 0  # Adam's step counter
+    diverged = False
+    elapsed = 0.0
+    bar = None
+    if progress is True:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=epochs, desc="epochs", unit="epoch")
+    for epoch in range(1, epochs + 1):
+        t0 = time.perf_counter()
+        order = None if full else rng.permutation(m)
+        last = [q.copy() for q in params]
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, m, batch_size):
+                rows = None if full else order[start : start + batch_size]
+                try:
+                    J, grads = objective_and_grad(rows)
+                except _Overflow:
+                    diverged = True
+                    break
+                if reuse and epoch > 1:
+                    history[-1] = J  # this step's evaluation is the previous epoch's value
+                t_step += 1
+                for i, (q, G) in enumerate(zip(params, grads, strict=True)):
+                    if optimizer == "sgd":
+                        q -= lr * G
+                    elif optimizer == "momentum":
+                        v = state[0][i]
+                        v *= mu
+                        v += G
+                        q -= lr * v
+                    else:
+                        m1, m2 = state[0][i], state[1][i]
+                        m1 *= b1
+                        m1 += (1 - b1) * G
+                        m2 *= b2
+                        m2 += (1 - b2) * G * G
+                        mhat = m1 / (1 - b1**t_step)
+                        vhat = m2 / (1 - b2**t_step)
+                        q -= lr * mhat / (np.sqrt(vhat) + eps)
+                steps += 1
+                if not all(np.all(np.isfinite(q)) for q in params):
+                    diverged = True
+                    break
+        elapsed += time.perf_counter() - t0
+        if diverged:
+            params = last
+            break
+        J_epoch = evaluate() if (not reuse or epoch == epochs) else np.nan
+        history.append(J_epoch)
+        times.append(elapsed)
+        if (not reuse or epoch == epochs) and not np.isfinite(J_epoch):
+            diverged = True
+        if bar is None and progress == "auto" and epoch == 1 and elapsed * epochs > 5.0:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=epochs, initial=1, desc="epochs", unit="epoch")
+        elif bar is not None:
+            bar.update(1)
+            if np.isfinite(J_epoch):
+                bar.set_postfix(J=f"{J_epoch:.4g}")
+        if diverged:
+            break
+        if callback is not None and callback(epoch, params[0], params[1], J_epoch):
+            break
+    if bar is not None:
+        bar.close()
+    if np.isnan(history[-1]):
+        history[-1] = evaluate()  # a reused-evaluation slot the run did not reach
+    if diverged:
+        warnings.warn(
+            f"training diverged in epoch {len(history)}: the objective became non-finite; "
+            f"lower the learning rate (lr = {lr:g})",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return TrainResult(
+        Wh=params[0],
+        wo=params[1],
+        history=np.asarray(history, dtype=float),
+        times=np.asarray(times),
+        steps=steps,
+        epochs=len(history) - 1,
+        diverged=diverged,
+    )

@@ -55,11 +55,13 @@ class Feedback:
         return self.message
 
     def _repr_html_(self):
-        colour, mark = ("#1b7f3b", "✔") if self.correct else ("#b3261e", "✘")
+        if self.correct:  # the message already starts with "correct"
+            colour, head = "#1b7f3b", "✔"
+        else:
+            colour, head = "#b3261e", f"✘ {html.escape(self.diagnosis)}:"
         return (
             f'<div style="border-left:4px solid {colour};padding:0.4em 0.8em;margin:0.3em 0">'
-            f'<b style="color:{colour}">{mark} {html.escape(self.diagnosis)}</b>: '
-            f"{html.escape(self.message)}</div>"
+            f'<b style="color:{colour}">{head}</b> {html.escape(self.message)}</div>'
         )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lecturekit import elementwise as E
 from lecturekit.activations import get_activation
@@ -163,3 +165,32 @@ def test_errors_name_symbols_and_shapes():
         E.jacobian_explicit("tanh", np.zeros((100, 50)))
     with pytest.raises(ValueError, match="method must be"):
         E.hidden_layer(np.zeros((5, 2)), np.zeros((3, 4)), method="loop")
+
+
+@pytest.mark.parametrize("f", SMOOTH)
+def test_neuron_jacobian_is_diag_f_prime_times_Xbar(f):
+    # D_w̄ y = diag(f′(X̄ w̄)) X̄, the chain rule through a diagonal Jacobian.
+    X = _A((7, 3), 8)
+    w = np.array([0.1, -0.4, 0.9, 0.3])
+    Xbar = closure(X)
+    formula = E.derivative(f, Xbar @ w)[:, None] * Xbar
+    numeric = fd_jacobian(lambda v: E.neuron(X, v, f), w, "complex")
+    np.testing.assert_allclose(formula, numeric, rtol=1e-12, atol=1e-14)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 4),
+    widths=st.lists(st.integers(1, 5), min_size=1, max_size=3),
+    seed=st.integers(0, 2**16),
+)
+def test_collapse_holds_for_any_architecture(n, widths, seed):
+    rng = np.random.default_rng(seed)
+    weights, prev = [], n
+    for p in widths:
+        weights.append(rng.normal(size=(prev + 1, p)))
+        prev = p
+    weights.append(rng.normal(size=prev + 1))
+    X = rng.normal(size=(6, n))
+    y = E.deep_forward(X, weights, "identity", "identity")
+    np.testing.assert_allclose(closure(X) @ E.collapse_linear(weights), y, rtol=1e-9, atol=1e-9)

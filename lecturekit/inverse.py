@@ -23,6 +23,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from . import train
 from ._validate import finite_array, shape_str
 from .jacobians import dy_dWh, dy_dwo
 from .network import check_shapes, predict
@@ -643,6 +644,112 @@ def discrepancy_stop(residual_norms, noise_std, m, tau=1.0):
     rho = finite_array(residual_norms, "‖r_k‖", 1)
     hit = np.flatnonzero(rho <= discrepancy_level(noise_std, m, tau))
     return int(hit[0]) if hit.size else None
+
+
+@dataclass
+class EarlyStopping:
+    """Result of :func:`early_stopping`; arrays are indexed by epoch k = 0, …, epochs.
+
+    ``train_loss[k] = ½‖y_k − d‖²``, ``residual_norms[k] = ‖y_k − d‖``,
+    ``weight_norms[k] = ‖w̄_k‖``, ``val_errors[k]`` the mean squared hold-out error.
+    ``best_epoch`` minimises ``val_errors`` (hold-out rule) and ``(Wh, wo)`` are its weights;
+    ``discrepancy_epoch`` is the first k with ``‖r_k‖ ≤ τσ√m`` (None if σ was not given or the
+    level was not reached) and ``(Wh_discrepancy, wo_discrepancy)`` its weights.
+    """
+
+    train_loss: np.ndarray
+    residual_norms: np.ndarray
+    weight_norms: np.ndarray
+    val_errors: np.ndarray
+    best_epoch: int
+    Wh: np.ndarray
+    wo: np.ndarray
+    discrepancy_epoch: int | None
+    Wh_discrepancy: np.ndarray | None
+    wo_discrepancy: np.ndarray | None
+    result: object  # the lecturekit.train.TrainResult of the whole run
+
+
+def early_stopping(
+    X,
+    d,
+    Wh,
+    wo,
+    X_val,
+    d_val,
+    f="tanh",
+    g="identity",
+    lr=0.1,
+    epochs=1000,
+    noise_std=None,
+    tau=1.0,
+    **fit_options,
+):
+    """Gradient descent as iterative regularisation: track where to stop it.
+
+    Runs :func:`lecturekit.train.fit` (full batch unless ``batch_size`` is passed in
+    ``fit_options``; no weight decay unless given) for ``epochs`` epochs from ``(Wh, wo)`` and
+    records after every epoch the training residual, the weight norm and the hold-out error.
+    Started from small weights, gradient descent fits the large-scale, well-determined
+    directions of the problem first and the poorly determined ones (which amplify noise) last,
+    so the number of iterations acts like 1/λ. Two stopping rules are reported: the hold-out
+    rule (the epoch of least validation error) and the discrepancy principle (the first epoch
+    with ``‖y_k − d‖ ≤ τσ√m``, given the noise level σ).
+
+    Returns
+    -------
+    EarlyStopping
+    """
+    Xbar, Wh, wo = check_shapes(X, Wh, wo)
+    X = Xbar[:, 1:]
+    d = _data_vector(d, X.shape[0])
+    Xv, *_ = check_shapes(X_val, Wh, wo)
+    Xv = Xv[:, 1:]
+    d_val = _data_vector(d_val, Xv.shape[0], "d_val")
+    level = None if noise_std is None else discrepancy_level(noise_std, X.shape[0], tau)
+    rec = {"res": [], "wnorm": [], "val": []}
+    keep = {"best": (np.inf, 0, Wh, wo), "disc": None}
+
+    def record(epoch, Wh_, wo_):
+        res = float(np.linalg.norm(predict(X, Wh_, wo_, f, g) - d))
+        val = float(np.mean((predict(Xv, Wh_, wo_, f, g) - d_val) ** 2))
+        rec["res"].append(res)
+        rec["wnorm"].append(float(np.sqrt(np.sum(Wh_**2) + np.sum(wo_**2))))
+        rec["val"].append(val)
+        if val < keep["best"][0]:
+            keep["best"] = (val, epoch, Wh_.copy(), wo_.copy())
+        if level is not None and keep["disc"] is None and res <= level:
+            keep["disc"] = (epoch, Wh_.copy(), wo_.copy())
+
+    record(0, Wh, wo)
+    result = train.fit(
+        X,
+        d,
+        Wh,
+        wo,
+        f,
+        g,
+        lr=lr,
+        epochs=epochs,
+        callback=lambda epoch, Wh_, wo_, J: record(epoch, Wh_, wo_),
+        **fit_options,
+    )
+    rho = np.array(rec["res"])
+    _, best, Wh_best, wo_best = keep["best"]
+    disc = keep["disc"] or (None, None, None)
+    return EarlyStopping(
+        train_loss=0.5 * rho**2,
+        residual_norms=rho,
+        weight_norms=np.array(rec["wnorm"]),
+        val_errors=np.array(rec["val"]),
+        best_epoch=best,
+        Wh=Wh_best,
+        wo=wo_best,
+        discrepancy_epoch=disc[0],
+        Wh_discrepancy=disc[1],
+        wo_discrepancy=disc[2],
+        result=result,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

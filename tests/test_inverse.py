@@ -243,6 +243,32 @@ def test_discrepancy_stop():
     assert inverse.discrepancy_stop(rho, noise_std=0.01, m=100) is None
 
 
+def test_early_stopping_records_the_path_and_both_stopping_rules():
+    X, d = make_sine(20, noise=0.2, seed=5)
+    Xv, dv = make_sine(50, noise=0.2, seed=6)
+    Wh, wo = init_weights(1, 4, seed=7)
+    # σ = 0.3 (larger than the true 0.2) so that 300 slow GD epochs reach the level
+    es = inverse.early_stopping(X, d, Wh, wo, Xv, dv, lr=0.3, epochs=300, noise_std=0.3)
+    assert es.train_loss.shape == es.val_errors.shape == es.weight_norms.shape == (301,)
+    # the recorded training loss is train.fit's objective (mean loss, no decay) times m
+    np.testing.assert_allclose(es.train_loss, 20 * es.result.history, rtol=1e-12)
+    assert es.best_epoch == int(np.argmin(es.val_errors))
+    assert np.mean((predict(Xv, es.Wh, es.wo) - dv) ** 2) == pytest.approx(
+        es.val_errors[es.best_epoch], rel=1e-12
+    )
+    level = 0.3 * np.sqrt(20)
+    k = es.discrepancy_epoch
+    assert k is not None and es.residual_norms[k] <= level < es.residual_norms[k - 1]
+    assert np.linalg.norm(predict(X, es.Wh_discrepancy, es.wo_discrepancy) - d) == pytest.approx(
+        es.residual_norms[k], rel=1e-12
+    )
+    assert es.weight_norms[0] == pytest.approx(np.linalg.norm(inverse.pack_weights(Wh, wo)))
+    without = inverse.early_stopping(X, d, Wh, wo, Xv, dv, lr=0.1, epochs=5)
+    assert without.discrepancy_epoch is None and without.Wh_discrepancy is None
+    with pytest.raises(ValueError, match=r"d_val must be a vector of length m = 50"):
+        inverse.early_stopping(X, d, Wh, wo, Xv, dv[:10], epochs=5)
+
+
 # ---------------------------------------------------------------------------------------------
 # Confidence bands
 

@@ -355,3 +355,33 @@ def test_correct_dimension_annotations(net):
     np.testing.assert_allclose(
         fd_jacobian(np.tanh, fw.A), np.diag(vec(1 - np.tanh(fw.A) ** 2)), atol=1e-8
     )
+
+
+# errata-composite-concat --------------------------------------------------------------------------
+
+
+def test_composite_concat_ones_beside_H_not_added(net):
+    X, Wh, wo = net
+    fw = network.forward(X, Wh, wo, "tanh", "identity")
+    added = 1 + fw.H  # [1 + H]: m×p
+    with pytest.raises(ValueError):
+        added @ wo  # p columns cannot meet p̄ weights
+    beside = np.hstack([np.ones((M, 1)), fw.H])  # [1 H] = H̄: m×p̄
+    np.testing.assert_allclose(beside @ wo, fw.y)
+
+
+def test_correct_elementwise_block_diagonal_and_loss_derivative(net):
+    X, Wh, wo = net
+    A = closure(X) @ Wh
+    # D_A f(A) = diag(vec f′(A)), mn × mn.
+    D = fd_jacobian(np.tanh, A)
+    assert D.shape == (A.size, A.size)
+    np.testing.assert_allclose(D, np.diag(vec(1 - np.tanh(A) ** 2)), atol=1e-8)
+    # (I_p ⊗ X̄) vec(W̄ʰ): block j of the result is X̄ times column j of W̄ʰ (column-major vec).
+    big = np.kron(np.eye(P), closure(X)) @ vec(Wh)
+    for j in range(P):
+        np.testing.assert_allclose(big[j * M : (j + 1) * M], closure(X) @ Wh[:, j])
+    # D_y ℓ = (y − d)ᵀ for ℓ = ½‖y − d‖².
+    y, d = network.predict(X, Wh, wo), np.cos(X[:, 1])
+    row = fd_jacobian(lambda v: 0.5 * np.sum((v - d) ** 2), y)
+    np.testing.assert_allclose(row, (y - d)[None, :], atol=1e-8)

@@ -54,6 +54,15 @@ def _labels(d):
     return d
 
 
+def _sse_raw(y, d):
+    r = y - d
+    return 0.5 * float(r @ r), r
+
+
+def _bernoulli_raw(z, d):
+    return float(np.sum(np.logaddexp(0.0, z) - d * z)), sigmoid.f(z) - d
+
+
 def sse(y, d):
     """Sum of squares ``ℓ(y; d) = ½‖y − d‖²``.
 
@@ -69,8 +78,7 @@ def sse(y, d):
     float
     """
     y, d = _pair(y, d, "y")
-    r = y - d
-    return 0.5 * float(r @ r)
+    return _sse_raw(y, d)[0]
 
 
 def sse_derivative(y, d):
@@ -106,7 +114,7 @@ def bernoulli_nll(z, d):
     """
     z, d = _pair(z, d, "z")
     _labels(d)
-    return float(np.sum(np.logaddexp(0.0, z) - d * z))
+    return _bernoulli_raw(z, d)[0]
 
 
 def bernoulli_nll_derivative(z, d):
@@ -139,20 +147,34 @@ class Loss:
         ``"y"``: ``u`` is the network output ``y``, for any output activation g.
         ``"z"``: ``u`` is the output pre-activation (logit) ``z``; the loss models
         ``y = σ(z)`` and needs ``g = "sigmoid"``.
+    value_and_derivative : callable, optional
+        ``(u, d) -> (ℓ, D_u ℓ)`` on arrays already checked, skipping the input checks (the
+        training loop calls it on many small blocks of rows). Defaults to calling
+        ``value`` and ``derivative``.
+
+    A loss must be a sum over observations, ``ℓ = Σᵢ ℓᵢ(uᵢ; dᵢ)`` (true of any negative
+    log-likelihood of independent data), so that it can be evaluated on blocks of rows.
     """
 
     name: str
     value: Callable
     derivative: Callable
     on: str
+    value_and_derivative: Callable | None = None
+
+    def evaluate(self, u, d):
+        """``(ℓ, D_u ℓ)`` without input checks (see ``value_and_derivative``)."""
+        if self.value_and_derivative is not None:
+            return self.value_and_derivative(u, d)
+        return self.value(u, d), self.derivative(u, d)
 
     def __repr__(self):
         return f"Loss({self.name!r})"
 
 
 LOSSES: dict[str, Loss] = {
-    "sse": Loss("sse", sse, sse_derivative, "y"),
-    "bernoulli": Loss("bernoulli", bernoulli_nll, bernoulli_nll_derivative, "z"),
+    "sse": Loss("sse", sse, sse_derivative, "y", _sse_raw),
+    "bernoulli": Loss("bernoulli", bernoulli_nll, bernoulli_nll_derivative, "z", _bernoulli_raw),
 }
 _ALIASES = {"bernoulli_nll": "bernoulli", "bce": "bernoulli", "squares": "sse"}
 

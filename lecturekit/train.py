@@ -41,39 +41,32 @@ from .network import check_shapes, forward
 from .vectorise import unvec
 
 # ---------------------------------------------------------------------------------------------
-# Element-wise work on m×p arrays, split over threads. numpy releases the GIL inside ufunc
-# loops, so row blocks processed by two threads run in parallel; the results are the same
-# numbers as one whole-array call (each entry is computed by the same ufunc).
+# Work on blocks of rows, split over threads. Everything after A = X̄ W̄ʰ is row by row (the
+# loss is a sum over observations), so it runs block by block: each block's chain of
+# element-wise passes stays in cache, and numpy releases the GIL inside its loops, so two
+# threads work at once. Blocks depend only on (m, p), never on the thread count, and partial
+# sums are added in block order: results are the same numbers on one thread or two.
 
 _THREADS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
-_PAR_MIN = 1 << 16  # entries: below this the hand-off to a thread costs more than it saves
-_BLOCK = 1 << 13  # entries per block (64 KiB of float64), so chained passes stay in cache
+_BLOCK = 1 << 15  # entries per block (256 KiB of float64)
+_PAR_MIN = 1 << 16  # entries: below this, one block on the calling thread
 _pool: ThreadPoolExecutor | None = None
 
 
 def _row_blocks(kernel, m, p):
-    """Call ``kernel(rows)`` on row slices covering ``0..m``, on up to two threads."""
+    """``[kernel(rows) for rows in blocks]`` over row slices covering ``0..m``, on ≤ 2 threads."""
     global _pool
-    if m * p < _PAR_MIN or _THREADS == 1:
-        kernel(slice(0, m))
-        return
+    if m * p < _PAR_MIN:
+        return [kernel(slice(0, m))]
     step = max(1, _BLOCK // max(p, 1))
-
-    def part(a, b):
-        for s in range(a, b, step):
-            kernel(slice(s, min(s + step, b)))
-
+    blocks = [slice(s, min(s + step, m)) for s in range(0, m, step)]
+    if _THREADS == 1:
+        return [kernel(r) for r in blocks]
+    half = (len(blocks) + 1) // 2
     if _pool is None:
-        _pool = ThreadPoolExecutor(_THREADS, thread_name_prefix="lecturekit")
-    bounds = np.linspace(0, m, _THREADS + 1).astype(int)
-    futures = [_pool.submit(part, bounds[i], bounds[i + 1]) for i in range(1, _THREADS)]
-    part(bounds[0], bounds[1])
-    for fut in futures:
-        fut.result()
-
-
-def _inplace_tanh(T):
-    np.tanh(T, out=T)
+        _pool = ThreadPoolExecutor(_THREADS - 1, thread_name_prefix="lecturekit")
+    later = _pool.submit(lambda: [kernel(r) for r in blocks[half:]])
+    return [kernel(r) for r in blocks[:half]] + later.result()
 
 
 # f′ written in terms of the output H = f(A), overwriting H: saves evaluating f again
@@ -157,65 +150,59 @@ class _Overflow(FloatingPointError):
 
 
 def _loss_and_grad(Xbar, d, Wh, wo, f, g, loss, need_grad=True):
-    m = Xbar.shape[0]
-    p = Wh.shape[1]
-    w = wo[1:]  # wᵒ: the bias entry multiplies the constant column of H̄
-    known = _is_known(f)
-    A = Xbar @ Wh
-    if known and f.name == "tanh":
-        _row_blocks(lambda r: _inplace_tanh(A[r]), m, p)
-        H, A_kept = A, None
-    else:
-        H = np.empty_like(A)
+    m, p = Xbar.shape[0], Wh.shape[1]
+    w, w0 = wo[1:], wo[0]  # wᵒ and the output bias: H̄ w̄ᵒ = w₀ + H wᵒ, no H̄ built
+    fprime = _FROM_OUTPUT.get(f.name) if _is_known(f) else None
+    tanh = fprime is _dtanh_from_out
+    g_identity = _is_known(g) and g.name == "identity"
+    A = Xbar @ Wh  # one BLAS call on the calling thread (BLAS threads itself)
+    # H = f(A) overwrites A when f′ can be had from H alone; otherwise keep A for f′(A).
+    H = A if fprime is not None else np.empty_like(A)
 
-        def fwd(r):
+    def block(r):
+        # Forward: H = f(A), z = H̄ w̄ᵒ, then ℓ and δz = D_z ℓ for these rows.
+        if tanh:
+            np.tanh(A[r], out=H[r])
+        else:
             H[r] = f.f(A[r])
-
-        _row_blocks(fwd, m, p)
-        A_kept = None if (known and f.name in _FROM_OUTPUT) else A
-    z = H @ w + wo[0]  # = H̄ w̄ᵒ without building H̄
-    if not np.all(np.isfinite(z)):
-        raise _Overflow("z = H̄ w̄ᵒ overflowed")
-    if loss.on == "z":
-        value = loss.value(z, d)
+        Hr = H[r]
+        z = Hr @ w
+        z += w0
+        if not np.all(np.isfinite(z)):
+            return None
+        if loss.on == "z":
+            value, dz = loss.evaluate(z, d[r])
+        else:
+            value, dz = loss.evaluate(g.f(z), d[r])
+            if not g_identity:
+                dz = dz * g.df(z)  # δz = D_y ℓ ⊙ g′(z)
         if not need_grad:
             return value, None, None
-        dz = loss.derivative(z, d)
-    else:
-        y = g.f(z)
-        value = loss.value(y, d)
-        if not need_grad:
-            return value, None, None
-        dz = loss.derivative(y, d)
-        if not (_is_known(g) and g.name == "identity"):
-            dz = dz * g.df(z)  # δz = D_y ℓ ⊙ g′(z)
-    dwo = np.empty(p + 1)
-    dwo[0] = dz.sum()
-    dwo[1:] = H.T @ dz  # H̄ᵀ δz, read before H is overwritten below
-    dz_col = dz[:, None]
-    if A_kept is None:
-        fprime = _FROM_OUTPUT[f.name]
-
-        def bwd(r):
-            T = H[r]
-            fprime(T)  # H → f′(A), in place
-            T *= dz_col[r]
-            T *= w  # δA = (δz wᵒᵀ) ⊙ f′(A)
-
-        _row_blocks(bwd, m, p)
-        dA = H
-    else:
-        dA = A_kept
-
-        def bwd_general(r):
-            T = f.df(dA[r])
-            T *= dz_col[r]
+        # Backward for these rows: their share of H̄ᵀ δz, then δA = (δz wᵒᵀ) ⊙ f′(A).
+        part_wo = (dz.sum(), dz @ Hr)
+        if fprime is not None:
+            fprime(Hr)  # H → f′(A) in place
+            Hr *= dz[:, None]
+            Hr *= w
+        else:
+            T = f.df(A[r])
+            T *= dz[:, None]
             T *= w
-            dA[r] = T
+            A[r] = T
+        return value, part_wo
 
-        _row_blocks(bwd_general, m, p)
-    # X̄ᵀ δA computed as (δAᵀ X̄)ᵀ: OpenBLAS handles the long-and-thin product with the small
-    # factor on the right several times faster here (same numbers up to rounding).
+    parts = _row_blocks(block, m, p)
+    if any(q is None for q in parts):
+        raise _Overflow("z = H̄ w̄ᵒ overflowed")
+    value = sum(q[0] for q in parts)
+    if not need_grad:
+        return value, None, None
+    dwo = np.empty(p + 1)
+    dwo[0] = sum(q[1][0] for q in parts)
+    dwo[1:] = np.sum([q[1][1] for q in parts], axis=0)
+    # ∂ℓ/∂W̄ʰ = X̄ᵀ δA, computed as (δAᵀ X̄)ᵀ: OpenBLAS does the long-and-thin product several
+    # times faster with the small factor on the right (same numbers up to rounding).
+    dA = A
     dWh = np.ascontiguousarray((dA.T @ Xbar).T)
     return value, dWh, dwo
 

@@ -242,7 +242,7 @@ def check(student, expected, symbol, **context) -> Feedback:
     got = shape_str(S.shape)
 
     if S.shape != E.shape:
-        return _shape_feedback(S, E, symbol, want, got, bias_free, rtol, atol, fb)
+        return _shape_feedback(S, E, symbol, want, got, bias_free, rtol, atol, fb, wrt_shape)
 
     if _close(S, E, rtol, atol):
         err = float(np.max(np.abs(S - E))) if S.size else 0.0
@@ -323,7 +323,7 @@ def _row_major_candidates(E, wrt_shape, of_shape):
     return out
 
 
-def _shape_feedback(S, E, symbol, want, got, bias_free, rtol, atol, fb):
+def _shape_feedback(S, E, symbol, want, got, bias_free, rtol, atol, fb, wrt_shape=None):
     """Diagnose an answer whose shape differs from the expected one."""
     if S.ndim == 2 and E.ndim == 2 and S.shape == E.shape[::-1]:
         if _close(S.T, E, rtol, atol):
@@ -382,6 +382,22 @@ def _shape_feedback(S, E, symbol, want, got, bias_free, rtol, atol, fb):
                         f"{symbol} should be {want} but yours is {got}: the {k} leading "
                         f"{kind} for the bias are missing (e.g. H where H̄ = [1 H] belongs, "
                         "or X where X̄ = [1 X] belongs)",
+                    )
+
+    # One column per block missing: the bias row of the matrix differentiated with respect to
+    # was dropped (X where X̄ belongs in I_p ⊗ X̄), so every block lost its first column.
+    if S.ndim == 2 and E.ndim == 2 and S.shape[0] == E.shape[0] and S.shape[1] < E.shape[1]:
+        shapes = [wrt_shape] if wrt_shape else _factor_pairs(E.shape[1])
+        for r, c in shapes:
+            if r * c == E.shape[1] and (r - 1) * c == S.shape[1]:
+                keep = np.arange(E.shape[1]) % r != 0
+                if _close(S, E[:, keep], rtol, atol):
+                    return fb(
+                        "shape",
+                        f"{symbol} should be {want} but yours is {got}: each of its {c} column "
+                        f"blocks lacks its first column, the derivative with respect to the bias "
+                        f"row of the {r}×{c} weight matrix (e.g. X where X̄ = [1 X] belongs, in "
+                        "I_p ⊗ X̄)",
                     )
 
     if E.ndim == 1 and S.ndim == 2 and S.size == E.size:

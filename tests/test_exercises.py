@@ -219,3 +219,14 @@ def test_feedback_displays_as_html():
     html = fb._repr_html_()
     assert "values" in html and "&lt;" not in fb.diagnosis
     assert fb.diagnosis in DIAGNOSES
+
+
+def test_bias_row_missing_in_every_block(net):
+    # I_p ⊗ X instead of I_p ⊗ X̄: each hidden unit's block loses its bias column.
+    X, Wh, wo = net
+    D = jacobians.dy_dWh(X, Wh, wo)
+    nbar = N + 1
+    without = D[:, [k for k in range(D.shape[1]) if k % nbar != 0]]
+    for ctx in ({"wrt_shape": Wh.shape}, {}):
+        fb = check(without, D, "D_W̄ʰ y", **ctx)
+        assert fb.diagnosis == "shape" and "X̄" in fb.message and "bias row" in fb.message

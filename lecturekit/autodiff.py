@@ -23,6 +23,11 @@ Example
 
 from __future__ import annotations
 
+import math
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from ._validate import finite_array, shape_str
@@ -52,6 +57,43 @@ __all__ = [
     "transpose",
     "reshape",
 ]
+
+
+# Large element-wise passes run on row blocks over up to two threads: numpy releases the GIL
+# inside ufunc loops, and small blocks keep a chain of in-place passes in cache. Every entry is
+# computed by the same ufunc as a whole-array call, so results are identical.
+_THREADS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+_PAR_MIN = 1 << 16  # entries; below this, handing work to a thread costs more than it saves
+_BLOCK = 1 << 13  # entries per block (64 KiB of float64)
+_pool: ThreadPoolExecutor | None = None
+
+
+def _blockwise(kernel, like):
+    """Call ``kernel(rows)`` on row slices of arrays shaped like ``like``, covering all rows.
+
+    ``kernel`` must only read and write the given rows (element-wise work).
+    """
+    global _pool
+    if like.size < _PAR_MIN or like.ndim == 0 or like.shape[0] < 2:
+        kernel(Ellipsis)
+        return
+    n = like.shape[0]
+    row = like.size // n
+    step = max(1, _BLOCK // max(row, 1))
+
+    def part(a, b):
+        for s in range(a, b, step):
+            kernel(slice(s, min(s + step, b)))
+
+    if _THREADS == 1:
+        part(0, n)
+        return
+    if _pool is None:
+        _pool = ThreadPoolExecutor(_THREADS, thread_name_prefix="autodiff")
+    half = n // 2
+    future = _pool.submit(part, half, n)
+    part(0, half)
+    future.result()
 
 
 def _unbroadcast(g, shape):
@@ -91,7 +133,16 @@ class Tensor:
         Like PyTorch, repeated calls to ``backward`` add to it; see :meth:`zero_grad`.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_vjp", "_op", "_retain")
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "_parents",
+        "_vjp",
+        "_vjp_owned",
+        "_op",
+        "_retain",
+    )
     # Makes ``ndarray + Tensor`` call Tensor.__radd__ instead of broadcasting over objects.
     __array_ufunc__ = None
 
@@ -103,14 +154,17 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._parents = ()
         self._vjp = None
+        self._vjp_owned = None
         self._op = "leaf"
         self._retain = False
 
     # -- construction of graph nodes (no validation: inputs were already checked) ----------
     @classmethod
-    def _node(cls, data, parents, vjp, op):
+    def _node(cls, data, parents, vjp, op, vjp_owned=None):
+        """A result of ``op``; ``vjp_owned`` may overwrite an incoming gradient it owns."""
         out = cls.__new__(cls)
-        out.data = data
+        if data is not None:  # a lazy subclass forms its data later
+            out.data = data
         out.grad = None
         out._op = op
         out._retain = False
@@ -118,10 +172,19 @@ class Tensor:
             out.requires_grad = True
             out._parents = parents
             out._vjp = vjp
+            out._vjp_owned = vjp_owned
         else:  # constants only: nothing to differentiate, keep no graph
             out.requires_grad = False
             out._parents = ()
             out._vjp = None
+            out._vjp_owned = None
+        return out
+
+    @classmethod
+    def _constant(cls, data):
+        out = cls.__new__(cls)
+        out.data, out.grad, out.requires_grad = data, None, False
+        out._parents, out._vjp, out._vjp_owned, out._op, out._retain = (), None, None, "leaf", False
         return out
 
     # -- array-like conveniences -----------------------------------------------------------
@@ -159,10 +222,7 @@ class Tensor:
 
     def detach(self):
         """The same value as a new constant leaf, cut off from the graph."""
-        out = Tensor.__new__(Tensor)
-        out.data, out.grad, out.requires_grad = self.data, None, False
-        out._parents, out._vjp, out._op, out._retain = (), None, "leaf", False
-        return out
+        return Tensor._constant(self.data)
 
     def retain_grad(self):
         """Also store ``∂ℓ/∂(this node)`` in :attr:`grad` when it is not a leaf."""
@@ -232,7 +292,7 @@ class Tensor:
         return _getitem(self, index)
 
     # -- the backward sweep ---------------------------------------------------------------
-    def backward(self, grad=None):
+    def backward(self, grad=None, retain_graph=False):
         """Reverse sweep: add ``∂ℓ/∂x`` to ``x.grad`` for every leaf ``x`` with requires_grad.
 
         Parameters
@@ -240,6 +300,10 @@ class Tensor:
         grad : array_like, optional
             The seed ``Ḡ = ∂ℓ/∂(this tensor)``. Omit it for a scalar (the seed is 1); give it
             for a non-scalar output to compute the vector–Jacobian product ``Ḡ · D_x(this)``.
+        retain_graph : bool
+            Keep the recorded operations so the graph can be differentiated again. By default
+            (as in PyTorch) each operation's saved arrays are released as soon as its VJP has
+            run, which lowers the peak memory of the sweep; values (``.data``) stay available.
         """
         if not self.requires_grad:
             raise ValueError(
@@ -259,7 +323,7 @@ class Tensor:
                     f"the seed Ḡ must have the output's shape {shape_str(self.shape)}; "
                     f"got {shape_str(seed.shape)}"
                 )
-        _sweep(self, seed, accumulate_leaves=True)
+        _sweep(self, seed, accumulate_leaves=True, retain_graph=retain_graph)
 
 
 def _toposort(root):
@@ -281,31 +345,58 @@ def _toposort(root):
     return order
 
 
-def _sweep(root, seed, accumulate_leaves, wanted=None):
+def _freed(g):
+    raise RuntimeError(
+        "this part of the graph was already differentiated and its saved arrays released; "
+        "pass retain_graph=True to the first backward() (or grad()) to differentiate it again"
+    )
+
+
+def _sweep(root, seed, accumulate_leaves, wanted=None, retain_graph=False):
     """Propagate ``seed`` from ``root`` to the leaves; returns the gradients of ``wanted``."""
     grads = {root: seed}
     found = {}
-    for node in reversed(_toposort(root)):
+    order = _toposort(root)
+    seed = None
+    while order:
+        node = order.pop()  # root first: reverse topological order
         g = grads.pop(node, None)
         if g is None:  # no path from this node to the root carries a gradient
             continue
         if wanted is not None and node in wanted:
             found[node] = g
-        if node._vjp is None:
+        vjp = node._vjp
+        if vjp is None:
             if accumulate_leaves:
                 node.grad = np.array(g, dtype=float) if node.grad is None else node.grad + g
             continue
         if node._retain and accumulate_leaves:
             node.grad = np.array(g, dtype=float) if node.grad is None else node.grad + g
-        for p, pg in zip(node._parents, node._vjp(g), strict=True):
+        # A gradient array nobody else references (nor any other view of its memory) may be
+        # overwritten by the VJP instead of allocating a new one. References counted: the
+        # name g and getrefcount's argument; for a view, g's base pointer, the name base and
+        # getrefcount's argument.
+        if node._vjp_owned is not None and g.flags.writeable and sys.getrefcount(g) == 2:
+            base = g.base
+            if base is None or (
+                type(base) is np.ndarray and base.base is None and sys.getrefcount(base) == 3
+            ):
+                vjp = node._vjp_owned
+            base = None
+        parent_grads = vjp(g)
+        g = None
+        for p, pg in zip(node._parents, parent_grads, strict=True):
             if pg is None or not p.requires_grad:
                 continue
             # Out-of-place sum: a VJP may hand the same array to several parents.
             grads[p] = grads[p] + pg if p in grads else pg
+        parent_grads = pg = None
+        if not retain_graph:  # release the saved arrays (closure captures) and the parents
+            node._vjp, node._vjp_owned, node._parents = _freed, None, ()
     return found
 
 
-def grad(output, inputs, seed=None):
+def grad(output, inputs, seed=None, retain_graph=False):
     """Gradients of ``output`` with respect to ``inputs``, without touching any ``.grad``.
 
     Implements the same reverse sweep as :meth:`Tensor.backward`, returning
@@ -317,6 +408,10 @@ def grad(output, inputs, seed=None):
         A scalar ``ℓ`` (or any tensor, with ``seed`` = Ḡ of its shape).
     inputs : sequence of Tensor
         Tensors with ``requires_grad=True`` (leaves or intermediate nodes).
+    seed : array_like, optional
+        ``Ḡ`` for a non-scalar output.
+    retain_graph : bool
+        As in :meth:`Tensor.backward`.
     """
     inputs = list(inputs)
     for k, x in enumerate(inputs):
@@ -332,7 +427,9 @@ def grad(output, inputs, seed=None):
         seed = finite_array(seed, "Ḡ")
     if not output.requires_grad:
         return [np.zeros_like(x.data) for x in inputs]
-    found = _sweep(output, seed, accumulate_leaves=False, wanted=set(inputs))
+    found = _sweep(
+        output, seed, accumulate_leaves=False, wanted=set(inputs), retain_graph=retain_graph
+    )
     return [np.array(found[x]) if x in found else np.zeros_like(x.data) for x in inputs]
 
 
@@ -346,6 +443,11 @@ def tensor(data, requires_grad=False):
 def _as_tensor(x):
     if isinstance(x, Tensor):
         return x
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        # plain numbers (0.5, 2, …) are frequent constants: skip the array checks
+        if not math.isfinite(x):
+            raise ValueError(f"constants must be finite; got {x}")
+        return Tensor._constant(np.asarray(float(x)))
     return Tensor(x)
 
 
@@ -471,19 +573,18 @@ def matmul(a, b):
     operand is the one-column (or one-row) case, giving outer products.
     """
     a, b = _as_tensor(a), _as_tensor(b)
-    ad, bd = a.data, b.data
-    if ad.ndim == 0 or bd.ndim == 0 or ad.ndim > 2 or bd.ndim > 2:
+    sa, sb = a.shape, b.shape
+    if len(sa) == 0 or len(sb) == 0 or len(sa) > 2 or len(sb) > 2:
+        raise ValueError(f"matmul takes vectors or matrices; got {shape_str(sa)} @ {shape_str(sb)}")
+    if sa[-1] != sb[0]:
         raise ValueError(
-            f"matmul takes vectors or matrices; got {shape_str(ad.shape)} @ {shape_str(bd.shape)}"
-        )
-    inner_a = ad.shape[-1]
-    inner_b = bd.shape[0]
-    if inner_a != inner_b:
-        raise ValueError(
-            f"matmul needs the columns of the left factor ({shape_str(ad.shape)}) to equal the "
-            f"rows of the right factor ({shape_str(bd.shape)})"
+            f"matmul needs the columns of the left factor ({shape_str(sa)}) to equal the "
+            f"rows of the right factor ({shape_str(sb)})"
         )
     ra, rb = a.requires_grad, b.requires_grad
+    if type(a) is _Closure:
+        return _closure_matmul(a, b)
+    ad, bd = a.data, b.data
     if ad.ndim == 2 and bd.ndim == 2:
 
         def vjp(g):
@@ -516,15 +617,33 @@ def tanh(a):
     VJP: ``D_A H = diag(f′(vec A))`` with ``f′ = 1 − tanh²``, so ``Ā = Ḡ ⊙ (1 − H ⊙ H)``.
     """
     a = _as_tensor(a)
-    out = np.tanh(a.data)
+    x = a.data
+    out = np.empty_like(x)
+    _blockwise(lambda r: np.tanh(x[r], out=out[r]), x)
 
     def vjp(g):
-        d = out * out  # one temporary, updated in place: this VJP touches m·p entries
-        np.subtract(1.0, d, out=d)
-        np.multiply(d, g, out=d)
+        d = np.empty_like(out)
+
+        def kernel(r):
+            dr = d[r]
+            np.multiply(out[r], out[r], out=dr)
+            np.subtract(1.0, dr, out=dr)
+            np.multiply(dr, g[r], out=dr)
+
+        _blockwise(kernel, out)
         return (d,)
 
-    return Tensor._node(out, (a,), vjp, "tanh")
+    def vjp_owned(g):  # Ḡ ← Ḡ − Ḡ ⊙ H ⊙ H, in place
+        def kernel(r):
+            gr, o = g[r], out[r]
+            t = o * o
+            t *= gr
+            gr -= t
+
+        _blockwise(kernel, out)
+        return (g,)
+
+    return Tensor._node(out, (a,), vjp, "tanh", vjp_owned)
 
 
 def sigmoid(a):
@@ -533,14 +652,30 @@ def sigmoid(a):
     VJP: ``D_A S = diag(σ′(vec A))`` with ``σ′ = σ(1 − σ)``, so ``Ā = Ḡ ⊙ S ⊙ (1 − S)``.
     """
     a = _as_tensor(a)
-    ad = a.data
-    e = np.exp(-np.abs(ad))  # never overflows
-    out = np.where(ad >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    x = a.data
+    out = np.empty_like(x)
+
+    def forward(r):
+        o = out[r]
+        np.abs(x[r], out=o)
+        np.negative(o, out=o)
+        np.exp(o, out=o)  # e = exp(−|A|) never overflows
+        num = np.where(x[r] >= 0, 1.0, o)  # σ = 1/(1 + e) for A ≥ 0, e/(1 + e) otherwise
+        np.add(o, 1.0, out=o)
+        np.divide(num, o, out=o)
+
+    _blockwise(forward, x)
 
     def vjp(g):
-        d = 1.0 - out
-        np.multiply(d, out, out=d)
-        np.multiply(d, g, out=d)
+        d = np.empty_like(out)
+
+        def kernel(r):
+            dr = d[r]
+            np.subtract(1.0, out[r], out=dr)
+            np.multiply(dr, out[r], out=dr)
+            np.multiply(dr, g[r], out=dr)
+
+        _blockwise(kernel, out)
         return (d,)
 
     return Tensor._node(out, (a,), vjp, "sigmoid")
@@ -661,10 +796,78 @@ def closure(X):
         xd = X.data
     if xd.ndim != 2:
         raise ValueError(f"closure takes a matrix X (m×n); got shape {shape_str(xd.shape)}")
-    out = np.empty((xd.shape[0], xd.shape[1] + 1))
-    out[:, 0] = 1.0
-    out[:, 1:] = xd
-    return Tensor._node(out, (X,), lambda g: (g[:, 1:],), "closure")
+    out = _Closure._node(None, (X,), lambda g: (g[:, 1:],), "closure")
+    out._inner = xd
+    return out
+
+
+_DATA = Tensor.data  # the slot that stores a tensor's value
+
+
+class _Closure(Tensor):
+    """``X̄ = [1 X]`` whose entries are only formed when read.
+
+    A product ``X̄ W`` never needs them: it is ``1 W[0, :] + X W[1:, :]`` (the bias row plus
+    the rest), which saves copying X into a new array on every forward pass.
+    """
+
+    __slots__ = ("_inner",)
+
+    @property
+    def data(self):
+        try:
+            return _DATA.__get__(self)
+        except AttributeError:
+            xd = self._inner
+            out = np.empty((xd.shape[0], xd.shape[1] + 1))
+            out[:, 0] = 1.0
+            out[:, 1:] = xd
+            _DATA.__set__(self, out)
+            return out
+
+    @property
+    def shape(self):
+        return (self._inner.shape[0], self._inner.shape[1] + 1)
+
+    @property
+    def ndim(self):
+        return 2
+
+    @property
+    def size(self):
+        return self._inner.shape[0] * (self._inner.shape[1] + 1)
+
+
+def _closure_matmul(a, b):
+    """``C = X̄ W = 1 W[0] + X W[1:]`` for ``X̄ = [1 X]`` (see :func:`matmul` for the VJP).
+
+    The VJP for ``W`` is ``X̄ᵀ Ḡ = [1ᵀ Ḡ; Xᵀ Ḡ]``; the one for ``X̄`` is ``Ḡ Wᵀ`` as usual.
+    """
+    xd, bd = a._inner, b.data
+    ra, rb = a.requires_grad, b.requires_grad
+    out = xd @ bd[1:]
+    out += bd[0]
+    if bd.ndim == 2:
+
+        def vjp(g):
+            gb = None
+            if rb:
+                gb = np.empty(bd.shape)
+                gb[0] = g.sum(axis=0)
+                gb[1:] = xd.T @ g
+            return (g @ bd.T if ra else None, gb)
+
+    else:
+
+        def vjp(g):
+            gb = None
+            if rb:
+                gb = np.empty(bd.shape)
+                gb[0] = g.sum()
+                gb[1:] = xd.T @ g
+            return (np.outer(g, bd) if ra else None, gb)
+
+    return Tensor._node(out, (a, b), vjp, "matmul")
 
 
 def concat(tensors, axis=0):

@@ -291,3 +291,74 @@ def test_loss_of_a_derivative_pinn_style():
     fd_wo = fd_jacobian(lambda w: loss_fn(ad.Tensor(Wh0), ad.Tensor(w)).data, wo0)
     np.testing.assert_allclose(Wh.grad.reshape(-1, order="F"), fd_Wh.ravel(), rtol=1e-6)
     np.testing.assert_allclose(wo.grad, fd_wo.ravel(), rtol=1e-6)
+
+
+def test_large_arrays_take_the_blocked_threaded_path():
+    # 300×300 = 90 000 entries: above the size at which element-wise work is split into blocks
+    X0 = _rng(21).normal(size=(300, 300))
+    G = _rng(22).normal(size=(300, 300))
+    x = ad.Tensor(X0, requires_grad=True)
+    t, s = ad.tanh(x), ad.sigmoid(x)
+    assert x.size >= ad._PAR_MIN
+    ad.sum(t * G + s * G).backward()
+    sig = 1 / (1 + np.exp(-X0))
+    np.testing.assert_array_equal(t.data, np.tanh(X0))
+    np.testing.assert_allclose(s.data, sig, rtol=1e-15)
+    np.testing.assert_allclose(x.grad, G * (1 - np.tanh(X0) ** 2) + G * sig * (1 - sig), rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (300, 300)])
+def test_shared_gradient_arrays_are_not_overwritten(shape):
+    # add hands one array to both branches; concat hands out views of one array. The VJPs that
+    # may work in place must only do so when no other consumer still needs the array.
+    x0 = _rng(23).normal(size=shape)
+
+    def fn(x):
+        a, b = ad.tanh(x), ad.tanh(2.0 * x)
+        both = ad.concat([ad.tanh(a + b), ad.tanh(a - b)], axis=0)
+        return ad.sum(both * both) + ad.sum(ad.closure(a) @ np.ones(shape[1] + 1))
+
+    x = ad.Tensor(x0, requires_grad=True)
+    fn(x).backward()
+    a, b = np.tanh(x0), np.tanh(2 * x0)
+    u, v = np.tanh(a + b), np.tanh(a - b)
+    P, Q = 2 * u * (1 - u**2), 2 * v * (1 - v**2)  # ∂ℓ/∂(a + b), ∂ℓ/∂(a − b)
+    expected = (P + Q + 1) * (1 - a**2) + (P - Q) * 2 * (1 - b**2)
+    np.testing.assert_allclose(x.grad, expected, rtol=1e-12, atol=1e-14)
+    if x0.size < 100:
+        check_vjp(fn, x0)
+
+
+def test_graph_is_released_unless_retained():
+    x = ad.Tensor(V4, requires_grad=True)
+    loss = ad.sum(ad.tanh(x) ** 2)
+    loss.backward(retain_graph=True)
+    loss.backward()
+    t = np.tanh(V4)
+    np.testing.assert_allclose(x.grad, 2 * (2 * t * (1 - t**2)))
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        loss.backward()
+
+
+def test_closure_reads_like_the_lecture():
+    Xb = ad.closure(ad.Tensor(A34))
+    assert Xb.shape == (3, 5) and Xb.ndim == 2 and Xb.size == 15
+    np.testing.assert_array_equal(Xb.data, np.hstack([np.ones((3, 1)), A34]))
+    np.testing.assert_allclose(
+        (Xb @ np.vstack([M45, V4[:, None].T @ M45])).data,
+        np.hstack([np.ones((3, 1)), A34]) @ np.vstack([M45, V4[:, None].T @ M45]),
+    )
+
+
+@pytest.mark.parametrize("n", [4, 300])
+def test_one_gradient_array_reaching_two_activations(n):
+    # add gives the very same array to both branches, and a transpose gives a view of it:
+    # neither branch may overwrite what the other still has to read.
+    x1, x2 = _rng(31).normal(size=(n, n)), _rng(32).normal(size=(n, n))
+    R = _rng(33).normal(size=(n, n))
+    same, flip = (lambda t: t), (lambda t: t.T)
+    for first, second in ((same, same), (same, flip), (flip, same)):
+        a, b = ad.Tensor(x1, requires_grad=True), ad.Tensor(x2, requires_grad=True)
+        ad.sum((first(ad.tanh(a)) + second(ad.tanh(b))) * R).backward()
+        np.testing.assert_allclose(a.grad, first(R) * (1 - np.tanh(x1) ** 2), rtol=1e-13)
+        np.testing.assert_allclose(b.grad, second(R) * (1 - np.tanh(x2) ** 2), rtol=1e-13)

@@ -27,7 +27,9 @@ class ExerciseList(SphinxDirective):
         pages = getattr(self.env, "exercise_list_pages", set())
         pages.add(self.env.docname)
         self.env.exercise_list_pages = pages
-        return [exercise_list_placeholder()]
+        # An exercise title may hold maths; Sphinx adds MathJax only to pages where it saw
+        # a math node while reading, so the placeholder carries one (removed when filled).
+        return [exercise_list_placeholder("", nodes.math("", ""))]
 
 
 def toc_order(env: BuildEnvironment) -> list[str]:
@@ -45,11 +47,11 @@ def toc_order(env: BuildEnvironment) -> list[str]:
     return seen
 
 
-def exercises_by_document(env: BuildEnvironment) -> dict[str, list[tuple[str, str]]]:
-    """``{docname: [(label, subtitle), ...]}`` in page order, from sphinx-exercise's records."""
+def exercises_by_document(env: BuildEnvironment) -> dict[str, list[tuple[str, list]]]:
+    """``{docname: [(label, subtitle nodes), ...]}`` in page order, from sphinx-exercise."""
     registry = getattr(env, "sphinx_exercise_registry", {})
     order = getattr(env, "sphinx_exercise_node_order", {})
-    found: dict[str, list[tuple[str, str]]] = {}
+    found: dict[str, list[tuple[str, list]]] = {}
     for doc in toc_order(env):
         for item in order.get(doc, []):
             label = item.get("label", "")
@@ -60,11 +62,18 @@ def exercises_by_document(env: BuildEnvironment) -> dict[str, list[tuple[str, st
     return found
 
 
-def subtitle_of(node: nodes.Element) -> str:
-    """The exercise's own title (the directive argument), or ``""``."""
+def subtitle_of(node: nodes.Element) -> list[nodes.Node]:
+    """The exercise's own title (the directive argument) as inline nodes, or ``[]``.
+
+    Maths and emphasis are kept; anything that would need resolving again (a cross-reference
+    inside a title) is flattened to its text.
+    """
     for sub in node.findall(nodes.subtitle):
-        return sub.astext().strip()
-    return ""
+        kept = (nodes.Text, nodes.math, nodes.literal, nodes.emphasis, nodes.strong)
+        if all(isinstance(child, kept) for child in sub.children):
+            return [child.deepcopy() for child in sub.children]
+        return [nodes.Text(sub.astext().strip())]
+    return []
 
 
 def number_of(env: BuildEnvironment, doc: str, label: str) -> str:
@@ -91,9 +100,9 @@ def replace_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> 
             for label, subtitle in items:
                 number = number_of(env, doc, label)
                 text = f"Exercise {number}" if number else "Exercise"
-                if subtitle:
-                    text += f": {subtitle}"
-                ref = nodes.reference("", text, refuri=f"{page_uri}#{label}")
+                ref = nodes.reference("", "", refuri=f"{page_uri}#{label}")
+                ref += nodes.Text(f"{text}: " if subtitle else text)
+                ref.extend(subtitle)
                 bullets += nodes.list_item("", nodes.paragraph("", "", ref))
             content.append(bullets)
         if not content:

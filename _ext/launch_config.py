@@ -7,18 +7,26 @@ crashes on notebook pages when launch buttons are configured without one; Jupyte
 * URL set: repository and issue buttons are switched on and the launch buttons stay;
 * URL empty: launch, repository and issue buttons are removed, so the build stays clean.
 
-It also offers the URL to pages: the substitution ``{{ repository_url }}`` and a
-``repo-code`` directive, a code block in which ``{repository_url}`` is replaced by the URL
-(MyST does not substitute inside code fences).
+It also offers the URL to pages: the substitution ``{{ repository_url }}``; a ``repo-code``
+directive, a code block in which ``{repository_url}`` is replaced by the URL (MyST does not
+substitute inside code fences); and a ``repo-file`` role, ``{repo-file}`tests/test_x.py::test_y```,
+which checks at build time that the file (and the test function) exists, warns otherwise,
+and links to its line in the repository when the URL is set.
 """
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.config import Config
-from sphinx.util.docutils import SphinxDirective
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective, SphinxRole
+
+logger = logging.getLogger(__name__)
 
 # Shown in place of the URL while none is configured.
 PLACEHOLDER = "https://github.com/<owner>/<repository>"
@@ -69,8 +77,46 @@ class RepoCode(SphinxDirective):
         return [block]
 
 
+def find_definition(file: Path, name: str) -> int | None:
+    """1-based line of ``def name``/``class name`` in ``file`` (any indentation), or None."""
+    pattern = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(name)}\b")
+    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+class RepoFile(SphinxRole):
+    """``path`` or ``path::name`` (``name`` may be ``Class::method``; ``[param]`` ignored)."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        target = self.text.strip()
+        path, _, qualname = target.partition("::")
+        file = Path(self.env.srcdir) / path
+        line = None
+        if not file.is_file():
+            logger.warning(f"repo-file: no file {path}", location=self.get_location())
+        else:
+            self.env.note_dependency(str(file))
+            if qualname:
+                name = qualname.split("::")[-1].split("[")[0]
+                line = find_definition(file, name)
+                if line is None:
+                    logger.warning(
+                        f"repo-file: {path} defines no {name}", location=self.get_location()
+                    )
+        literal = nodes.literal(target, target, classes=["repo-file"])
+        url = repository_url(self.config)
+        if not url:
+            return [literal], []
+        branch = self.config.html_theme_options.get("repository_branch") or "main"
+        uri = f"{url}/blob/{branch}/{path}" + (f"#L{line}" if line else "")
+        return [nodes.reference("", "", literal, refuri=uri)], []
+
+
 def setup(app: Sphinx) -> dict:
     # Priority below the default 500 so the theme sees the final options.
     app.connect("config-inited", apply_repository_switch, priority=400)
     app.add_directive("repo-code", RepoCode)
+    app.add_role("repo-file", RepoFile())
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -337,7 +337,9 @@ class PINNLoss:
         c = self.col
         p = self.theta0[self.n_net :]
         try:
-            r = self._eval_residual(u[c], ux[c], uxx[c], p)[0]
+            # NaN/inf are reported below as an error, so numpy's warnings would only repeat it.
+            with np.errstate(all="ignore"):
+                r = self._eval_residual(u[c], ux[c], uxx[c], p)[0]
         except ValueError:
             raise
         except Exception as err:

@@ -29,7 +29,7 @@ from sphinx.util.docutils import SphinxDirective, SphinxRole
 logger = logging.getLogger(__name__)
 
 # Shown in place of the URL while none is configured.
-PLACEHOLDER = "https://github.com/<owner>/<repository>"
+PLACEHOLDER = "https://github.com/OWNER/REPOSITORY"
 # The theme's launch providers that need a repository to point at.
 PROVIDERS = ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url", "thebe")
 
@@ -57,7 +57,8 @@ def apply_repository_switch(app: Sphinx, config: Config) -> None:
         for key in ("use_repository_button", "use_issues_button", "use_edit_page_button"):
             options[key] = False
     subs = dict(config.myst_substitutions or {}) if "myst_substitutions" in config else {}
-    subs["repository_url"] = url or PLACEHOLDER
+    # Unset, the placeholder is shown as code so that linkify does not make it a link.
+    subs["repository_url"] = url or f"`{PLACEHOLDER}`"
     config.myst_substitutions = subs
 
 

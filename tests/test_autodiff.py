@@ -362,3 +362,75 @@ def test_one_gradient_array_reaching_two_activations(n):
         ad.sum((first(ad.tanh(a)) + second(ad.tanh(b))) * R).backward()
         np.testing.assert_allclose(a.grad, first(R) * (1 - np.tanh(x1) ** 2), rtol=1e-13)
         np.testing.assert_allclose(b.grad, second(R) * (1 - np.tanh(x2) ** 2), rtol=1e-13)
+
+
+# ------------------------------------------------------------------------------------------
+# The engine's network helpers and the measurement helpers built on them
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("f", "g"), [("tanh", "identity"), ("sigmoid", "sigmoid"), ("relu", "identity")]
+)
+def test_engine_loss_and_gradient_matches_train(f, g):
+    from lecturekit import train
+
+    rng = _rng(41)
+    X, d = rng.normal(size=(40, 3)), rng.normal(size=40)
+    Wh, wo = init_weights(3, 6, seed=1)
+    ours = ad.loss_and_gradient(X, d, Wh, wo, f, g)
+    ref = train.loss_and_gradient(X, d, Wh, wo, f, g)
+    for a, b in zip(ours, ref, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_network_loss_refuses_bad_shapes():
+    Wh, wo = init_weights(3, 6)
+    with pytest.raises(ValueError, match="W̄ʰ must have n̄ = 3 rows"):
+        ad.network_loss(np.ones((5, 2)), np.ones(5), Wh, wo)
+    with pytest.raises(ValueError, match="d must have length m = 5"):
+        ad.network_loss(np.ones((5, 3)), np.ones(4), Wh, wo)
+    with pytest.raises(ValueError, match="f must be one of"):
+        ad.network_loss(np.ones((5, 3)), np.ones(5), Wh, wo, f="softsign")
+
+
+def test_measure_methods_agree_and_kron_is_refused_when_too_large():
+    from lecturekit import measure
+    from lecturekit.jacobians import JacobianTooLarge
+
+    rng = _rng(43)
+    X, d = rng.normal(size=(12, 2)), rng.normal(size=12)
+    Wh, wo = init_weights(2, 4, seed=3)
+    grads = [measure.gradient_Wh(X, d, Wh, wo, m) for m in ("kron", "structured", "reverse")]
+    for G in grads[1:]:
+        np.testing.assert_allclose(G, grads[0], rtol=1e-12, atol=1e-14)
+    with pytest.raises(JacobianTooLarge):
+        measure.gradient_Wh(X, d, Wh, wo, "kron", max_bytes=1000)
+    with pytest.raises(ValueError, match="method must be one of"):
+        measure.gradient_Wh(X, d, Wh, wo, "forward")
+
+    rows = measure.sweep_gradient([4, 64], n=1, p=3, repeat=1, kron_max_bytes=50_000)
+    by = {(r.method, r.m): r for r in rows}
+    assert np.isnan(by["kron", 64].seconds) and np.isnan(by["kron", 64].peak_bytes)
+    assert by["kron", 4].seconds > 0 and by["reverse", 64].seconds > 0
+    # the literal formula's peak memory is at least its three explicit factors
+    from lecturekit.jacobians import kron_bytes
+
+    assert by["kron", 4].peak_bytes >= kron_bytes(4, 1, 3)
+    assert by["reverse", 64].peak_bytes < by["structured", 64].peak_bytes
+
+
+def test_peak_memory_sees_numpy_arrays_and_time_call_is_positive():
+    from lecturekit import measure
+
+    assert measure.peak_memory(lambda: np.ones(250_000)) >= 2_000_000
+    assert measure.peak_memory(lambda: None) < 10_000
+    assert 0 < measure.time_call(lambda: np.ones(10), repeat=2, min_time=1e-4) < 0.1
+
+
+def test_torch_helpers_explain_how_to_install(monkeypatch):
+    import sys
+
+    from lecturekit import measure
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
+    with pytest.raises(ImportError, match="requirements-torch.txt"):
+        measure.torch_loss_and_gradient(np.ones((2, 1)), np.ones(2), *init_weights(1, 2))

@@ -67,3 +67,20 @@ def test_broadcasting_and_reductions_match_torch(torch):
     tout.backward()
     for mine, theirs in ((A, tA), (b, tb), (c, tc)):
         np.testing.assert_allclose(mine.grad, theirs.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_measure_torch_helpers(torch):
+    from lecturekit import measure, train
+
+    X, d, Wh, wo = _data(m=30, n=2, p=5)
+    ref = train.loss_and_gradient(X, d, Wh, wo, "sigmoid", "identity")
+    got = measure.torch_loss_and_gradient(X, d, Wh, wo, "sigmoid", "identity")
+    for a, b in zip(got, ref, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    threads = torch.get_num_threads()
+    rows = measure.compare_with_torch([(20, 1, 3), (50, 2, 4)], repeat=1)
+    assert torch.get_num_threads() == threads  # restored
+    assert [(r.m, r.n, r.p) for r in rows] == [(20, 1, 3), (50, 2, 4)]
+    for r in rows:
+        assert r.max_rel_diff < 1e-12
+        assert min(r.autodiff, r.by_hand, r.torch) > 0

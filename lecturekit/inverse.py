@@ -79,8 +79,8 @@ def pack_weights(Wh, wo):
     -------
     ndarray, shape (n̄p + p̄,)
     """
-    Wh = finite_array(Wh, "W̄ʰ", 2)
-    wo = finite_array(wo, "w̄ᵒ").reshape(-1)
+    Wh = finite_array(Wh, "W̄ʰ", 2, allow_complex=True)
+    wo = finite_array(wo, "w̄ᵒ", allow_complex=True).reshape(-1)
     if wo.size != Wh.shape[1] + 1:
         raise ValueError(
             f"w̄ᵒ must have length p̄ = p + 1 = {Wh.shape[1] + 1} to match W̄ʰ "
@@ -91,7 +91,7 @@ def pack_weights(Wh, wo):
 
 def unpack_weights(w, nbar, p):
     """Split ``w̄ = [vec W̄ʰ; w̄ᵒ]`` back into ``W̄ʰ`` (n̄×p) and ``w̄ᵒ`` (length p̄ = p + 1)."""
-    w = finite_array(w, "w̄", 1)
+    w = finite_array(w, "w̄", 1, allow_complex=True)  # complex for complex-step checks
     size = nbar * p + p + 1
     if w.size != size:
         raise ValueError(f"w̄ must have length n̄p + p̄ = {nbar}·{p} + {p + 1} = {size}; got {w.size}")

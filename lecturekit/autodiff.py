@@ -36,6 +36,7 @@ __all__ = [
     "Tensor",
     "tensor",
     "grad",
+    "topological_order",
     "add",
     "sub",
     "mul",
@@ -211,6 +212,16 @@ class Tensor:
     def is_leaf(self):
         return self._vjp is None
 
+    @property
+    def op(self):
+        """Name of the operation that produced this tensor (``"leaf"`` for inputs)."""
+        return self._op
+
+    @property
+    def parents(self):
+        """The recorded inputs of this operation that need a gradient (empty for leaves)."""
+        return tuple(p for p in self._parents if p.requires_grad)
+
     def __len__(self):
         return len(self.data)
 
@@ -352,6 +363,18 @@ def _freed(g):
         "this part of the graph was already differentiated and its saved arrays released; "
         "pass retain_graph=True to the first backward() (or grad()) to differentiate it again"
     )
+
+
+def topological_order(root):
+    """The recorded operations behind ``root``, each after every operation it depends on.
+
+    Only nodes that need a gradient are listed (constants are not recorded). The backward
+    sweep visits this list in reverse: a node's gradient is complete once every node that
+    uses it has passed its contribution back.
+    """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"topological_order needs a Tensor; got {type(root).__name__}")
+    return _toposort(root) if root.requires_grad else []
 
 
 def _sweep(root, seed, accumulate_leaves, wanted=None, retain_graph=False):

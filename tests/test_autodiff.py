@@ -434,3 +434,16 @@ def test_torch_helpers_explain_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
     with pytest.raises(ImportError, match="requirements-torch.txt"):
         measure.torch_loss_and_gradient(np.ones((2, 1)), np.ones(2), *init_weights(1, 2))
+
+
+def test_topological_order_lists_each_node_after_its_inputs():
+    W = ad.Tensor(M45, requires_grad=True)
+    A = ad.Tensor(A34) @ W
+    loss = ad.sum(ad.tanh(A) * ad.tanh(A))
+    order = ad.topological_order(loss)
+    assert [t.op for t in order][0] == "leaf" and order[-1] is loss
+    position = {id(t): k for k, t in enumerate(order)}
+    for t in order:
+        assert all(position[id(q)] < position[id(t)] for q in t.parents)
+    assert len(order) == len({id(t) for t in order}) == 6  # W, A, tanh, tanh, mul, sum
+    assert ad.topological_order(ad.Tensor(V4)) == []

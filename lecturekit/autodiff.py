@@ -2,9 +2,9 @@
 
 This is the "lower operator level" at which libraries such as PyTorch apply the chain rule.
 Every operation records its inputs and its vector–Jacobian product (VJP): given the gradient
-``Ḡ = ∂ℓ/∂(output)`` (same shape as the output), it returns ``∂ℓ/∂(input)`` for each input.
+``G = ∂ℓ/∂(output)`` (same shape as the output), it returns ``∂ℓ/∂(input)`` for each input.
 In the book's notation, if ``vec Y = J vec X`` to first order (``J = D_X Y``), the VJP is
-``vec(X̄) = Jᵀ vec(Ḡ)``, i.e. the row vector ``D_Y ℓ · D_X Y`` reshaped like ``X``. Each
+``vec(∂ℓ/∂X) = Jᵀ vec(G)``, i.e. the row vector ``D_Y ℓ · D_X Y`` reshaped like ``X``. Each
 operation's docstring names the matrix-calculus rule its VJP implements.
 
 :meth:`Tensor.backward` sorts the graph topologically with an explicit stack (no recursion, so
@@ -103,7 +103,7 @@ def _unbroadcast(g, shape):
     """Sum ``g`` down to ``shape``: the adjoint of numpy broadcasting.
 
     Broadcasting ``x`` to a larger shape is the linear map ``x ↦ E x`` that copies entries;
-    its VJP is ``Eᵀ Ḡ``, which adds the copies back together (sum over the broadcast axes).
+    its VJP is ``Eᵀ G``, which adds the copies back together (sum over the broadcast axes).
     """
     if g.shape == shape:
         return g
@@ -247,7 +247,7 @@ class Tensor:
         self.grad = None
 
     def reshape(self, *shape):
-        """Reshape (column-major is not implied: numpy's row-major order), see :func:`reshape`."""
+        """Reshape in numpy's row-major order (not the column-major vec), see :func:`reshape`."""
         return reshape(self, shape[0] if len(shape) == 1 else shape)
 
     def sum(self, axis=None, keepdims=False):
@@ -311,8 +311,8 @@ class Tensor:
         Parameters
         ----------
         grad : array_like, optional
-            The seed ``Ḡ = ∂ℓ/∂(this tensor)``. Omit it for a scalar (the seed is 1); give it
-            for a non-scalar output to compute the vector–Jacobian product ``Ḡ · D_x(this)``.
+            The seed ``G = ∂ℓ/∂(this tensor)``. Omit it for a scalar (the seed is 1); give it
+            for a non-scalar output to compute the vector–Jacobian product ``G · D_x(this)``.
         retain_graph : bool
             Keep the recorded operations so the graph can be differentiated again. By default
             (as in PyTorch) each operation's saved arrays are released as soon as its VJP has
@@ -326,14 +326,14 @@ class Tensor:
             if self.data.size != 1:
                 raise ValueError(
                     f"backward() without a seed needs a scalar; this tensor has shape "
-                    f"{shape_str(self.shape)}: pass grad=Ḡ of the same shape"
+                    f"{shape_str(self.shape)}: pass grad=G of the same shape"
                 )
             seed = np.ones_like(self.data)
         else:
-            seed = finite_array(grad, "Ḡ")
+            seed = finite_array(grad, "G")
             if seed.shape != self.shape:
                 raise ValueError(
-                    f"the seed Ḡ must have the output's shape {shape_str(self.shape)}; "
+                    f"the seed G must have the output's shape {shape_str(self.shape)}; "
                     f"got {shape_str(seed.shape)}"
                 )
         _sweep(self, seed, accumulate_leaves=True, retain_graph=retain_graph)
@@ -430,11 +430,11 @@ def grad(output, inputs, seed=None, retain_graph=False):
     Parameters
     ----------
     output : Tensor
-        A scalar ``ℓ`` (or any tensor, with ``seed`` = Ḡ of its shape).
+        A scalar ``ℓ`` (or any tensor, with ``seed`` = G of its shape).
     inputs : sequence of Tensor
         Tensors with ``requires_grad=True`` (leaves or intermediate nodes).
     seed : array_like, optional
-        ``Ḡ`` for a non-scalar output.
+        ``G`` for a non-scalar output.
     retain_graph : bool
         As in :meth:`Tensor.backward`.
     """
@@ -449,7 +449,7 @@ def grad(output, inputs, seed=None, retain_graph=False):
             )
         seed = np.ones_like(output.data)
     else:
-        seed = finite_array(seed, "Ḡ")
+        seed = finite_array(seed, "G")
     if not output.requires_grad:
         return [np.zeros_like(x.data) for x in inputs]
     found = _sweep(
@@ -482,8 +482,8 @@ def _as_tensor(x):
 def add(a, b):
     """``C = A + B`` with numpy broadcasting.
 
-    VJP: ``D_A C = I``, so ``Ā = Ḡ`` (summed over broadcast axes, see ``_unbroadcast``), and
-    likewise ``B̄ = Ḡ``.
+    VJP: ``D_A C = I``, so ``∂ℓ/∂A = G`` (summed over broadcast axes, see ``_unbroadcast``), and
+    likewise ``∂ℓ/∂B = G``.
     """
     a, b = _as_tensor(a), _as_tensor(b)
     sa, sb = a.data.shape, b.data.shape
@@ -498,7 +498,7 @@ def add(a, b):
 def sub(a, b):
     """``C = A − B`` with broadcasting.
 
-    VJP: ``D_A C = I`` and ``D_B C = −I``, so ``Ā = Ḡ`` and ``B̄ = −Ḡ`` (unbroadcast).
+    VJP: ``D_A C = I`` and ``D_B C = −I``, so ``∂ℓ/∂A = G`` and ``∂ℓ/∂B = −G`` (unbroadcast).
     """
     a, b = _as_tensor(a), _as_tensor(b)
     sa, sb = a.data.shape, b.data.shape
@@ -511,7 +511,7 @@ def sub(a, b):
 
 
 def neg(a):
-    """``C = −A``. VJP: ``D_A C = −I``, so ``Ā = −Ḡ``."""
+    """``C = −A``. VJP: ``D_A C = −I``, so ``∂ℓ/∂A = −G``."""
     a = _as_tensor(a)
     return Tensor._node(-a.data, (a,), lambda g: (-g,), "neg")
 
@@ -520,7 +520,7 @@ def mul(a, b):
     """Element-wise (Hadamard) product ``C = A ⊙ B`` with broadcasting.
 
     VJP: ``d vec C = diag(vec B) d vec A + diag(vec A) d vec B`` (the product rule; element-wise
-    maps have diagonal Jacobians), so ``Ā = Ḡ ⊙ B`` and ``B̄ = Ḡ ⊙ A`` (unbroadcast).
+    maps have diagonal Jacobians), so ``∂ℓ/∂A = G ⊙ B`` and ``∂ℓ/∂B = G ⊙ A`` (unbroadcast).
     """
     a, b = _as_tensor(a), _as_tensor(b)
     ad, bd = a.data, b.data
@@ -538,7 +538,7 @@ def div(a, b):
     """Element-wise quotient ``C = A ⊘ B`` with broadcasting.
 
     VJP: ``d vec C = diag(1/vec B) d vec A − diag(vec A / (vec B)²) d vec B``, so
-    ``Ā = Ḡ ⊘ B`` and ``B̄ = −Ḡ ⊙ A ⊘ B²`` (unbroadcast). Division by zero is refused.
+    ``∂ℓ/∂A = G ⊘ B`` and ``∂ℓ/∂B = −G ⊙ A ⊘ B²`` (unbroadcast). Division by zero is refused.
     """
     a, b = _as_tensor(a), _as_tensor(b)
     ad, bd = a.data, b.data
@@ -559,8 +559,8 @@ def div(a, b):
 def power(a, b):
     """Element-wise power ``C = A^B`` (``b`` a number or a tensor).
 
-    VJP: for a constant exponent ``D_A C = diag(b A^(b−1))``, so ``Ā = Ḡ ⊙ b A^(b−1)``; for a
-    tensor exponent also ``D_B C = diag(A^B ⊙ log A)``, so ``B̄ = Ḡ ⊙ C ⊙ log A`` (needs A > 0).
+    VJP: for a constant exponent ``D_A C = diag(b A^(b−1))``, so ``∂ℓ/∂A = G ⊙ b A^(b−1)``; for a
+    tensor exponent also ``D_B C = diag(A^B ⊙ log A)``, so ``∂ℓ/∂B = G ⊙ C ⊙ log A`` (needs A > 0).
     """
     a = _as_tensor(a)
     ad = a.data
@@ -594,7 +594,7 @@ def matmul(a, b):
     """Matrix product ``C = X W`` (matrices or vectors, as numpy's ``@``).
 
     VJP: ``vec(X W) = (Wᵀ ⊗ I) vec X = (I ⊗ X) vec W``, so for ``ℓ(XW)``
-    ``D_X ℓ`` reshaped is ``X̄ = Ḡ Wᵀ`` and ``D_W ℓ`` reshaped is ``W̄ = Xᵀ Ḡ``; a vector
+    ``D_X ℓ`` reshaped is ``∂ℓ/∂X = G Wᵀ`` and ``D_W ℓ`` reshaped is ``∂ℓ/∂W = Xᵀ G``; a vector
     operand is the one-column (or one-row) case, giving outer products.
     """
     a, b = _as_tensor(a), _as_tensor(b)
@@ -634,12 +634,12 @@ def matmul(a, b):
 
 
 # ------------------------------------------------------------------------------------------
-# Element-wise functions: Jacobian diag(φ′(vec A)), so the VJP is Ḡ ⊙ φ′(A)
+# Element-wise functions: Jacobian diag(φ′(vec A)), so the VJP is G ⊙ φ′(A)
 # ------------------------------------------------------------------------------------------
 def tanh(a):
     """``H = tanh(A)`` element-wise.
 
-    VJP: ``D_A H = diag(f′(vec A))`` with ``f′ = 1 − tanh²``, so ``Ā = Ḡ ⊙ (1 − H ⊙ H)``.
+    VJP: ``D_A H = diag(f′(vec A))`` with ``f′ = 1 − tanh²``, so ``∂ℓ/∂A = G ⊙ (1 − H ⊙ H)``.
     """
     a = _as_tensor(a)
     x = a.data
@@ -658,7 +658,7 @@ def tanh(a):
         _blockwise(kernel, out)
         return (d,)
 
-    def vjp_owned(g):  # Ḡ ← Ḡ − Ḡ ⊙ H ⊙ H, in place
+    def vjp_owned(g):  # G ← G − G ⊙ H ⊙ H, in place
         def kernel(r):
             gr, o = g[r], out[r]
             t = o * o
@@ -674,7 +674,7 @@ def tanh(a):
 def sigmoid(a):
     """``S = σ(A) = 1/(1 + e^(−A))`` element-wise, evaluated stably (no overflow at |A| = 1000).
 
-    VJP: ``D_A S = diag(σ′(vec A))`` with ``σ′ = σ(1 − σ)``, so ``Ā = Ḡ ⊙ S ⊙ (1 − S)``.
+    VJP: ``D_A S = diag(σ′(vec A))`` with ``σ′ = σ(1 − σ)``, so ``∂ℓ/∂A = G ⊙ S ⊙ (1 − S)``.
     """
     a = _as_tensor(a)
     x = a.data
@@ -710,7 +710,7 @@ def relu(a):
     """``R = max(A, 0)`` element-wise.
 
     VJP: ``D_A R = diag(H(vec A))`` with the Heaviside step (``H(0) = 0``, the subgradient
-    PyTorch also uses), so ``Ā = Ḡ ⊙ [A > 0]``.
+    PyTorch also uses), so ``∂ℓ/∂A = G ⊙ [A > 0]``.
     """
     a = _as_tensor(a)
     mask = a.data > 0
@@ -718,7 +718,7 @@ def relu(a):
 
 
 def exp(a):
-    """``E = exp(A)`` element-wise. VJP: ``D_A E = diag(vec E)``, so ``Ā = Ḡ ⊙ E``."""
+    """``E = exp(A)`` element-wise. VJP: ``D_A E = diag(vec E)``, so ``∂ℓ/∂A = G ⊙ E``."""
     a = _as_tensor(a)
     with np.errstate(over="ignore"):
         out = np.exp(a.data)
@@ -728,7 +728,10 @@ def exp(a):
 
 
 def log(a):
-    """``L = log(A)`` element-wise, for A > 0. VJP: ``D_A L = diag(1/vec A)``, so ``Ā = Ḡ ⊘ A``."""
+    """``L = log(A)`` element-wise, for A > 0.
+
+    VJP: ``D_A L = diag(1/vec A)``, so ``∂ℓ/∂A = G ⊘ A``.
+    """
     a = _as_tensor(a)
     ad = a.data
     if np.any(ad <= 0):
@@ -737,14 +740,14 @@ def log(a):
 
 
 def sin(a):
-    """``S = sin(A)`` element-wise. VJP: ``D_A S = diag(cos vec A)``, so ``Ā = Ḡ ⊙ cos A``."""
+    """``S = sin(A)`` element-wise. VJP: ``D_A S = diag(cos vec A)``, so ``∂ℓ/∂A = G ⊙ cos A``."""
     a = _as_tensor(a)
     ad = a.data
     return Tensor._node(np.sin(ad), (a,), lambda g: (g * np.cos(ad),), "sin")
 
 
 def cos(a):
-    """``C = cos(A)`` element-wise. VJP: ``D_A C = −diag(sin vec A)``, so ``Ā = −Ḡ ⊙ sin A``."""
+    """``C = cos(A)`` element-wise. VJP: ``D_A C = −diag(sin vec A)``, so ``∂ℓ/∂A = −G ⊙ sin A``."""
     a = _as_tensor(a)
     ad = a.data
     return Tensor._node(np.cos(ad), (a,), lambda g: (-g * np.sin(ad),), "cos")
@@ -769,7 +772,7 @@ def sum(a, axis=None, keepdims=False):
     """``s = Σ A`` over ``axis`` (all entries by default).
 
     VJP: ``s = 1ᵀ vec A`` (or, per axis, ``A 1`` / ``1ᵀ A``) is linear with Jacobian made of
-    ones, so ``Ā = Ḡ`` broadcast back over the summed axes.
+    ones, so ``∂ℓ/∂A = G`` broadcast back over the summed axes.
     """
     a = _as_tensor(a)
     shape = a.data.shape
@@ -787,7 +790,7 @@ def sum(a, axis=None, keepdims=False):
 def mean(a, axis=None, keepdims=False):
     """Arithmetic mean over ``axis``: ``(1/k) Σ A`` with ``k`` entries per mean.
 
-    VJP: the Jacobian is ``(1/k)`` times that of :func:`sum`, so ``Ā = Ḡ / k`` broadcast back.
+    VJP: the Jacobian is ``(1/k)`` times that of :func:`sum`, so ``∂ℓ/∂A = G / k`` broadcast back.
     """
     a = _as_tensor(a)
     shape = a.data.shape
@@ -812,7 +815,8 @@ def closure(X):
     """The lecture's closure ``X̄ = [1 X]``: prepend a column of ones (bias first).
 
     VJP: ``vec X̄ = [1; vec X]``, i.e. ``D_X X̄ = [0; I]`` (the ones column is constant), so
-    ``X̄``'s gradient loses its first column: ``Ā = Ḡ[:, 1:]``. A vector is read as one column.
+    the gradient with respect to X̄ loses its first column: ``∂ℓ/∂X = G[:, 1:]``. A vector is
+    read as one column.
     """
     X = _as_tensor(X)
     xd = X.data
@@ -866,7 +870,7 @@ class _Closure(Tensor):
 def _closure_matmul(a, b):
     """``C = X̄ W = 1 W[0] + X W[1:]`` for ``X̄ = [1 X]`` (see :func:`matmul` for the VJP).
 
-    The VJP for ``W`` is ``X̄ᵀ Ḡ = [1ᵀ Ḡ; Xᵀ Ḡ]``; the one for ``X̄`` is ``Ḡ Wᵀ`` as usual.
+    The VJP for ``W`` is ``X̄ᵀ G = [1ᵀ G; Xᵀ G]``; the one for ``X̄`` is ``G Wᵀ`` as usual.
     """
     xd, bd = a._inner, b.data
     ra, rb = a.requires_grad, b.requires_grad
@@ -899,7 +903,7 @@ def concat(tensors, axis=0):
     """Join tensors along ``axis`` (numpy's ``concatenate``).
 
     VJP: ``vec [A B]`` is a permutation of ``[vec A; vec B]``, a linear map whose transpose
-    splits ``Ḡ`` back into the blocks: ``Ā, B̄ = split(Ḡ)``.
+    splits ``G`` back into the blocks: ``∂ℓ/∂A, ∂ℓ/∂B = split(G)``.
     """
     ts = [_as_tensor(t) for t in tensors]
     if not ts:
@@ -920,7 +924,7 @@ def _is_basic_index(index):
 
 
 def _getitem(a, index):
-    """``B = A[index]``: selection. VJP: scatter ``Ḡ`` back (repeated picks add up)."""
+    """``B = A[index]``: selection. VJP: scatter ``G`` back (repeated picks add up)."""
     if isinstance(index, Tensor):
         index = index.data
     shape = a.data.shape
@@ -939,14 +943,16 @@ def _getitem(a, index):
 
 
 def transpose(a):
-    """``B = Aᵀ``. VJP: ``vec Aᵀ = K vec A`` with the commutation matrix K, so ``Ā = Ḡᵀ``."""
+    """``B = Aᵀ``. VJP: ``vec Aᵀ = K vec A`` with the commutation matrix K, so ``∂ℓ/∂A = Gᵀ``."""
     a = _as_tensor(a)
     return Tensor._node(a.data.T, (a,), lambda g: (g.T,), "transpose")
 
 
 def reshape(a, shape):
-    """Reshape in numpy's (row-major) order. VJP: a permutation-free relabelling, ``Ā = Ḡ`` reshaped
-    back to ``A``'s shape."""
+    """Reshape in numpy's (row-major) order.
+
+    VJP: the entries are only relabelled, so ``∂ℓ/∂A`` is ``G`` reshaped back to ``A``'s shape.
+    """
     a = _as_tensor(a)
     old = a.data.shape
     return Tensor._node(a.data.reshape(shape), (a,), lambda g: (g.reshape(old),), "reshape")

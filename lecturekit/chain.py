@@ -23,8 +23,13 @@ import itertools
 from functools import cache
 from typing import NamedTuple
 
+import numpy as np
+
+from ._validate import shape_str
+
 __all__ = [
     "chain_cost",
+    "evaluate",
     "optimal_order",
     "all_orders",
     "left_to_right",
@@ -91,6 +96,44 @@ def chain_cost(dims, order):
         return i, l, cl + cr + dims[i] * dims[j] * dims[l]
 
     return walk(order)[2]
+
+
+def evaluate(matrices, order):
+    """The product ``M₀ M₁ ⋯ M_{k−1}`` computed in the parenthesisation ``order``.
+
+    Implements ``value(L R) = value(L) · value(R)``. Every order gives the same matrix (up to
+    rounding) because matrix multiplication is associative; only the cost differs.
+
+    Parameters
+    ----------
+    matrices : sequence of 2-D arrays
+        ``Mᵢ`` of shape ``dᵢ × dᵢ₊₁``.
+    order : int or nested tuple
+        As in :func:`chain_cost`.
+
+    Returns
+    -------
+    ndarray, shape (d₀, d_k)
+    """
+    mats = [np.asarray(M, dtype=float) for M in matrices]
+    for i, M in enumerate(mats):
+        if M.ndim != 2:
+            raise ValueError(f"factor {i} must be a matrix; got shape {shape_str(M.shape)}")
+    for i in range(len(mats) - 1):
+        if mats[i].shape[1] != mats[i + 1].shape[0]:
+            raise ValueError(
+                f"factor {i} ({shape_str(mats[i].shape)}) and factor {i + 1} "
+                f"({shape_str(mats[i + 1].shape)}) cannot be multiplied"
+            )
+    dims = [M.shape[0] for M in mats] + [mats[-1].shape[1]] if mats else []
+    chain_cost(dims, order)  # validates the parenthesisation
+
+    def walk(node):
+        if not isinstance(node, tuple):
+            return mats[node]
+        return walk(node[0]) @ walk(node[1])
+
+    return walk(order)
 
 
 def optimal_order(dims):

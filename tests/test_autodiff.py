@@ -173,7 +173,7 @@ def test_backward_with_seed_is_a_vector_jacobian_product():
     y = ad.Tensor(A34) @ W
     G = _rng(3).normal(size=y.shape)
     y.backward(G)
-    np.testing.assert_allclose(W.grad, A34.T @ G)  # D_W ℓ of ℓ(XW) is Xᵀ Ḡ
+    np.testing.assert_allclose(W.grad, A34.T @ G)  # D_W ℓ of ℓ(XW) is Xᵀ G
 
 
 def test_retain_grad_keeps_intermediate():

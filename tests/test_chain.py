@@ -107,3 +107,16 @@ def test_reverse_order_is_optimal_for_the_gradient_chain(m, n, p):
     c = chain.gradient_chain_costs(m, n, p)
     assert c.optimal == c.reverse
     assert chain.chain_cost(c.dims, c.optimal_order) == c.optimal
+
+
+def test_evaluate_gives_the_same_product_in_every_order():
+    rng = np.random.default_rng(5)
+    dims = [3, 1, 4, 2, 5]
+    mats = [rng.normal(size=(dims[i], dims[i + 1])) for i in range(4)]
+    expected = mats[0] @ mats[1] @ mats[2] @ mats[3]
+    for order in chain.all_orders(4):
+        np.testing.assert_allclose(chain.evaluate(mats, order), expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="cannot be multiplied"):
+        chain.evaluate([mats[0], mats[2]], (0, 1))
+    with pytest.raises(ValueError, match="once each"):
+        chain.evaluate(mats, ((0, 1), 2))

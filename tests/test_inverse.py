@@ -6,8 +6,9 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
+import sympy as sp
 
-from lecturekit import inverse
+from lecturekit import inverse, symbolic
 from lecturekit.checks import fd_jacobian
 from lecturekit.data import make_sine
 from lecturekit.jacobians import dy_dw
@@ -58,6 +59,32 @@ def test_jacobian_matches_complex_step(sine):
     w = inverse.pack_weights(Wh, wo)
     _, J = inverse.residual_and_jacobian(X, d, Wh, wo)
     np.testing.assert_allclose(J, fd_jacobian(residual, w, method="complex"), atol=1e-12)
+
+
+def test_gradient_and_gauss_newton_hessian_symbolically():
+    # ∇ℓ = Jᵀr and ∇²ℓ = JᵀJ + Σ rᵢ ∇²yᵢ exactly, and J matches residual_and_jacobian
+    sym = symbolic.network_symbols(2, 1, 1)
+    y = symbolic.output(sym, "tanh", "identity")
+    w = sp.Matrix.vstack(symbolic.vec(sym.Wh), sym.wo)
+    dsym = sp.Matrix(sp.symbols("d_1 d_2", real=True))
+    r = y - dsym
+    loss = (r.T * r)[0] / 2
+    J = r.jacobian(w)
+    second = sum((r[i] * sp.hessian(y[i], w) for i in range(2)), sp.zeros(4, 4))
+    assert sp.simplify(sp.Matrix([loss]).jacobian(w).T - J.T * r) == sp.zeros(4, 1)
+    assert sp.simplify(sp.hessian(loss, w) - J.T * J - second) == sp.zeros(4, 4)
+    X = np.array([[0.3], [-1.2]])
+    Wh = np.array([[0.1], [0.7]])
+    wo = np.array([-0.2, 1.5])
+    d = np.array([0.4, -0.3])
+    values = dict(
+        zip(
+            list(sym.Xbar[:, 1]) + list(w) + list(dsym), [*X[:, 0], *Wh[:, 0], *wo, *d], strict=True
+        )
+    )
+    r_num, J_num = inverse.residual_and_jacobian(X, d, Wh, wo)
+    np.testing.assert_allclose(J_num, np.array(J.subs(values), dtype=float), rtol=1e-13)
+    np.testing.assert_allclose(r_num, np.array(r.subs(values), dtype=float)[:, 0], rtol=1e-13)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import finite_array, shape_str
-from .activations import Activation, get_activation
+from .activations import ACTIVATIONS, Activation, get_activation
 from .losses import get_loss
 from .network import check_shapes, forward
 from .vectorise import unvec
@@ -103,8 +103,6 @@ _FROM_OUTPUT = {
 
 def _is_known(act: Activation) -> bool:
     # Only the package's own activations: a user-made Activation may reuse a name.
-    from .activations import ACTIVATIONS
-
     return ACTIVATIONS.get(act.name) is act
 
 

@@ -9,7 +9,7 @@ and counts how often ``sin(x)`` lies inside it at the chosen points (inside the 
 its edges, and outside it). A calibrated band covers 95 % ± 1.5 % (binomial standard error at
 200 repetitions).
 
-Run: ``python benchmarks/coverage.py`` (200 repetitions per scenario, about half a minute each).
+Run: ``python benchmarks/coverage.py`` (200 repetitions per scenario, up to a minute each).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ linear solve; rejected ones included). Wall time is the median over ``--repeat``
 runs (the machine is shared, so single timings are noisy); train.fit's clock excludes its
 per-epoch loss evaluations, LM's includes the residual evaluations it needs anyway.
 
-Run: ``python benchmarks/training.py`` (about a minute; ``--quick`` for a smaller GD budget,
+Run: ``python benchmarks/training.py`` (one to three minutes; ``--quick``: smaller GD budget,
 ``--sweep`` to also try other learning rates). The coverage simulation of the confidence band is
 ``python benchmarks/coverage.py``.
 """

@@ -17,6 +17,7 @@ Run: ``python benchmarks/gradient.py`` (``--quick`` for the two small sizes only
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import time
@@ -162,6 +163,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     print(f"numpy {np.__version__}, python {platform.python_version()}, float64")
+    # Timings on a shared machine depend on its load; print it so runs can be compared.
+    print("load average (1, 5, 15 min) at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     if ad is None:
         print("lecturekit.autodiff is missing: the autodiff engine is not measured.")
     if torch is None:
@@ -202,6 +205,7 @@ def main(argv=None):
         line += f" | {r(ta, med.get(('autodiff', 'L'))):>5s}"
         line += f" | {r(tt, med.get(('torch', 'L'))):>5s}"
         print(line)
+    print("load average (1, 5, 15 min) at end:   {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

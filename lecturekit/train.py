@@ -31,6 +31,7 @@ import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -316,6 +317,73 @@ def loss_and_gradient_explicit(
     )  # D_w̄ y, m × (n̄p + p̄)
     grad = row @ J  # D_w̄ ℓ, a row of length n̄p + p̄
     return lossf.value(u, d), unvec(grad[: nbar * p], (nbar, p)), grad[nbar * p :]
+
+
+class GradientVerification(NamedTuple):
+    """Result of :func:`verify_gradient_symbolic`."""
+
+    dWh_difference: object  # sympy Matrix, n̄×p: entry-by-entry ∂ℓ/∂W̄ʰ minus X̄ᵀ δA
+    dwo_difference: object  # sympy Matrix, p̄×1: entry-by-entry ∂ℓ/∂w̄ᵒ minus H̄ᵀ δz
+    holds: bool
+
+
+def verify_gradient_symbolic(m=2, n=1, p=2, f=None, g=None, loss="sse"):
+    """Prove the reverse-order gradient formulas at one small size with sympy.
+
+    Builds ``ℓ`` from symbols (``X``, ``d``, ``W̄ʰ``, ``w̄ᵒ``), differentiates it with respect to
+    every weight, and subtracts the formulas ``∂ℓ/∂w̄ᵒ = H̄ᵀ δz`` and ``∂ℓ/∂W̄ʰ = X̄ᵀ δA`` with
+    ``δA = (δz wᵒᵀ) ⊙ f′(A)``, where ``δz = (y − d) ⊙ g′(z)`` for the sum of squares and
+    ``δz = σ(z) − d`` for the Bernoulli loss. Zero differences are a proof for that size.
+
+    Parameters
+    ----------
+    m, n, p : int
+        Observations, features and hidden units (each 1..3).
+    f, g : str, Activation or None
+        Activations; ``None`` means an undefined (generic) function. The Bernoulli loss needs
+        ``g="sigmoid"``.
+    loss : {"sse", "bernoulli"}
+
+    Returns
+    -------
+    GradientVerification
+    """
+    import sympy as sp
+
+    from . import symbolic
+
+    sym = symbolic.network_symbols(m, n, p)
+    lossf = get_loss(loss)
+    t = sp.Symbol("t")
+
+    def scalar(act, name):
+        if act is None:
+            F = sp.Function(name)
+            return F, lambda a: sp.diff(F(t), t).subs(t, a)
+        expr = get_activation(act).sympy(t)
+        return (lambda a: expr.subs(t, a)), (lambda a: sp.diff(expr, t).subs(t, a))
+
+    if lossf.on == "z" and (g is None or get_activation(g).name != "sigmoid"):
+        raise ValueError(f'loss="{lossf.name}" needs g="sigmoid"; got g={g!r}')
+    F, dF = scalar(f, "f")
+    G, dG = scalar(g, "g")
+    d = sp.Matrix(m, 1, lambda i, _: sp.Symbol(f"d_{i + 1}", real=True))
+    A = sym.Xbar * sym.Wh
+    Hbar = sp.Matrix.hstack(sp.ones(m, 1), A.applyfunc(F))
+    z = Hbar * sym.wo
+    y = z.applyfunc(G)
+    if lossf.on == "z":  # −Σ [dᵢ log yᵢ + (1 − dᵢ) log(1 − yᵢ)], written in y = σ(z)
+        ell = -sum(d[i] * sp.log(y[i]) + (1 - d[i]) * sp.log(1 - y[i]) for i in range(m))
+        dz = y - d
+    else:
+        ell = sum((y[i] - d[i]) ** 2 for i in range(m)) / 2
+        dz = (y - d).multiply_elementwise(z.applyfunc(dG))
+    dA = (dz * sym.wo[1:, :].T).multiply_elementwise(A.applyfunc(dF))
+    diff_Wh = sp.simplify(sym.Wh.applyfunc(lambda w: sp.diff(ell, w)) - sym.Xbar.T * dA)
+    diff_wo = sp.simplify(sym.wo.applyfunc(lambda w: sp.diff(ell, w)) - Hbar.T * dz)
+    return GradientVerification(
+        diff_Wh, diff_wo, bool(diff_Wh.is_zero_matrix and diff_wo.is_zero_matrix)
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -280,3 +280,24 @@ def test_bad_training_arguments(kwargs, match):
     X, d, Wh, wo = sine_problem()
     with pytest.raises(ValueError, match=match):
         train.fit(X, d, Wh, wo, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(),  # generic f and g
+        dict(m=2, n=2, p=2),
+        dict(m=3, n=1, p=1, f="tanh", g="identity"),
+        dict(f="sigmoid", g="tanh"),
+        dict(f="tanh", g="sigmoid", loss="bernoulli"),
+    ],
+)
+def test_reverse_formulas_hold_symbolically(kwargs):
+    result = train.verify_gradient_symbolic(**kwargs)
+    assert result.holds
+    assert result.dWh_difference.is_zero_matrix and result.dwo_difference.is_zero_matrix
+
+
+def test_symbolic_bernoulli_needs_the_logistic_output():
+    with pytest.raises(ValueError, match='needs g="sigmoid"'):
+        train.verify_gradient_symbolic(f="tanh", g=None, loss="bernoulli")

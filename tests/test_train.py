@@ -301,3 +301,13 @@ def test_reverse_formulas_hold_symbolically(kwargs):
 def test_symbolic_bernoulli_needs_the_logistic_output():
     with pytest.raises(ValueError, match='needs g="sigmoid"'):
         train.verify_gradient_symbolic(f="tanh", g=None, loss="bernoulli")
+
+
+def test_auto_progress_appears_only_for_long_runs(capsys):
+    X, d, Wh, wo = sine_problem(m=20, p=3)
+    train.fit(X, d, Wh, wo, epochs=5, progress="auto")
+    assert "epoch" not in capsys.readouterr().err
+    # 10⁸ epochs would take far more than five seconds: the bar appears after epoch 1.
+    r = train.fit(X, d, Wh, wo, epochs=10**8, progress="auto", callback=lambda e, *_: e == 3)
+    assert r.epochs == 3
+    assert "3/100000000" in capsys.readouterr().err

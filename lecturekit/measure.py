@@ -108,7 +108,9 @@ class SweepRow(NamedTuple):
     peak_bytes: float
 
 
-def sweep_gradient(ms, n=2, p=8, methods=METHODS, repeat=3, kron_max_bytes=16 * 2**20, seed=0):
+def sweep_gradient(
+    ms, n=2, p=8, methods=METHODS, repeat=3, kron_max_bytes=16 * 2**20, seed=0, min_time=0.02
+):
     """Time and peak memory of each method as the number of observations m grows.
 
     Parameters
@@ -126,6 +128,8 @@ def sweep_gradient(ms, n=2, p=8, methods=METHODS, repeat=3, kron_max_bytes=16 * 
         (recorded as NaN), as it would be in practice.
     seed : int
         Seed of the random data and weights.
+    min_time : float
+        Seconds each timing sample lasts at least (fast calls are repeated within a sample).
 
     Returns
     -------
@@ -146,7 +150,8 @@ def sweep_gradient(ms, n=2, p=8, methods=METHODS, repeat=3, kron_max_bytes=16 * 
             except JacobianTooLarge:
                 rows.append(SweepRow(method, int(m), np.nan, np.nan))
                 continue
-            rows.append(SweepRow(method, int(m), time_call(call, repeat), float(mem)))
+            seconds = time_call(call, repeat, min_time)
+            rows.append(SweepRow(method, int(m), seconds, float(mem)))
     return rows
 
 

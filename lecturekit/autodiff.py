@@ -193,14 +193,17 @@ class Tensor:
     # -- array-like conveniences -----------------------------------------------------------
     @property
     def shape(self):
+        """Shape of the value, as numpy's ``ndarray.shape``."""
         return self.data.shape
 
     @property
     def ndim(self):
+        """Number of axes of the value."""
         return self.data.ndim
 
     @property
     def size(self):
+        """Number of entries of the value."""
         return self.data.size
 
     @property
@@ -251,9 +254,11 @@ class Tensor:
         return reshape(self, shape[0] if len(shape) == 1 else shape)
 
     def sum(self, axis=None, keepdims=False):
+        """Sum over ``axis``, see :func:`sum`."""
         return sum(self, axis, keepdims)
 
     def mean(self, axis=None, keepdims=False):
+        """Mean over ``axis``, see :func:`mean`."""
         return mean(self, axis, keepdims)
 
     def __repr__(self):
@@ -382,7 +387,7 @@ def _sweep(root, seed, accumulate_leaves, wanted=None, retain_graph=False):
     grads = {root: seed}
     found = {}
     order = _toposort(root)
-    seed = None
+    seed = None  # the dict holds the seed now; a second reference would block in-place use
     while order:
         node = order.pop()  # root first: reverse topological order
         g = grads.pop(node, None)
@@ -926,7 +931,7 @@ def _is_basic_index(index):
 def _getitem(a, index):
     """``B = A[index]``: selection. VJP: scatter ``G`` back (repeated picks add up)."""
     if isinstance(index, Tensor):
-        index = index.data
+        raise TypeError("index with integers, slices, lists or numpy arrays, not a Tensor")
     shape = a.data.shape
     basic = _is_basic_index(index)
     out = a.data[index]

@@ -99,6 +99,8 @@ CASES = {
     "index column": (lambda a: a[:, 1], A34),
     "index fancy repeated": (lambda a: a[[0, 2, 0, 0]], A34),
     "index boolean mask": (lambda a: a[A34 > 0], A34),
+    "closure then matmul (matrix)": (lambda a, b: ad.closure(a) @ b, A34, r.normal(size=(5, 2))),
+    "closure then matmul (vector)": (lambda a, b: ad.closure(a) @ b, A34, r.normal(size=5)),
     "transpose": (lambda a: a.T @ a, A34),
     "reshape": (lambda a: a.reshape(4, 3) @ a, A34),
 }
@@ -211,6 +213,8 @@ def test_errors_name_shapes_and_refuse_bad_values():
         ad.Tensor([1.0]) / ad.Tensor([0.0])
     with pytest.raises(ValueError, match="overflows"):
         ad.exp(ad.Tensor([1000.0]))
+    with pytest.raises(TypeError, match="not a Tensor"):
+        ad.Tensor(V4)[ad.Tensor([0.0])]
     with pytest.raises(ValueError, match="shape 4; got 2"):
         (ad.Tensor(V4, requires_grad=True) * 2).backward(np.ones(2))
 

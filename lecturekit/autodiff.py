@@ -612,7 +612,9 @@ def matmul(a, b):
             f"rows of the right factor ({shape_str(sb)})"
         )
     ra, rb = a.requires_grad, b.requires_grad
-    if type(a) is _Closure:
+    if type(a) is _Closure and (len(sb) == 1 or sa[1] > sb[1]):
+        # adding the bias row costs a pass over the m×k result; forming X̄ costs a copy of
+        # m×n̄ entries: take the cheaper (for a first layer, n̄ < p favours forming X̄)
         return _closure_matmul(a, b)
     ad, bd = a.data, b.data
     if ad.ndim == 2 and bd.ndim == 2:

@@ -101,6 +101,7 @@ CASES = {
     "index boolean mask": (lambda a: a[A34 > 0], A34),
     "closure then matmul (matrix)": (lambda a, b: ad.closure(a) @ b, A34, r.normal(size=(5, 2))),
     "closure then matmul (vector)": (lambda a, b: ad.closure(a) @ b, A34, r.normal(size=5)),
+    "closure then matmul (wide)": (lambda a, b: ad.closure(a) @ b, A34, r.normal(size=(5, 7))),
     "transpose": (lambda a: a.T @ a, A34),
     "reshape": (lambda a: a.reshape(4, 3) @ a, A34),
 }

@@ -473,6 +473,7 @@ class PINN:
 
     @property
     def Wbar(self):
+        """Copies of the weight matrices ``[W̄₁, …, W̄_L, w̄]``, each (pₗ₋₁ + 1)×pₗ, bias row first."""
         return [W.copy() for W in self._weights(self._theta)]
 
     @property

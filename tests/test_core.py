@@ -62,3 +62,13 @@ def test_unvec_length_error():
 def test_closure_refuses_nan():
     with pytest.raises(ValueError, match="NaN or infinite"):
         lk.closure([[1.0, np.nan]])
+
+
+def test_every_module_is_reachable_from_the_package():
+    import importlib
+    import pkgutil
+
+    names = {m.name for m in pkgutil.iter_modules(lk.__path__) if not m.name.startswith("_")}
+    assert names <= set(lk.__all__), f"not exported: {sorted(names - set(lk.__all__))}"
+    for name in names:
+        assert getattr(lk, name) is importlib.import_module(f"lecturekit.{name}")

@@ -21,7 +21,7 @@ from .vectorise import closure, kron_vec_matrix, unvec, vec, vec_of_product
 _LAZY = {
     "autodiff", "chain", "classical", "data", "deep", "elementwise", "exercises", "gallery",
     "inverse", "linear", "losses", "measure", "pinn", "pinn_dual", "plotting", "train",
-    "training_plots", "widgets",
+    "training_plots", "vectorise", "widgets",
 }  # fmt: skip
 
 

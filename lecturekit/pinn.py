@@ -23,12 +23,11 @@ data misfit; every term a mean square)::
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import time
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ._validate import finite_array, shape_str
 from .activations import get_activation
@@ -48,44 +47,15 @@ def relative_l2(u, u_exact):
     return float(np.linalg.norm(u - u_exact) / np.linalg.norm(u_exact))
 
 
-@contextlib.contextmanager
 def single_threaded_blas():
-    """Run the block with the loaded OpenBLAS libraries (numpy's and scipy's) on one thread.
+    """Context manager: run the block with the BLAS libraries (numpy's and scipy's) on one thread.
 
     A PINN's matrices are tiny (tens of rows and columns), so BLAS threads only add
     synchronisation; on a busy machine they make L-BFGS-B's small dense solves 10–40 times
-    slower. The previous thread counts are restored afterwards. Where the libraries cannot be
-    found (another BLAS, another OS) this does nothing.
+    slower. The previous thread counts are restored afterwards (threadpoolctl does the
+    bookkeeping for every BLAS it recognises).
     """
-    handles = []
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = sorted({ln.split()[-1] for ln in maps if "openblas" in ln.lower()})
-    except OSError:
-        paths = []
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for get, put in (
-            ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
-            ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
-            ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
-            ("openblas_get_num_threads", "openblas_set_num_threads"),
-        ):
-            if hasattr(lib, get) and hasattr(lib, put):
-                getter, setter = getattr(lib, get), getattr(lib, put)
-                getter.restype = ctypes.c_int
-                setter.argtypes = [ctypes.c_int]
-                handles.append((setter, getter()))
-                setter(1)
-                break
-    try:
-        yield
-    finally:
-        for setter, n in handles:
-            setter(n)
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 # --- activations and their first three derivatives ------------------------------------------

@@ -313,6 +313,17 @@ def _row_major_candidates(E, wrt_shape, of_shape):
                         E[_row_major_perm((r, c)), :],
                     )
                 )
+                # An element-wise Jacobian built as diag(f′(A).ravel()) reorders both sides.
+                for rc, cc in col_shapes:
+                    if rc * cc == cols and (r, c) != (1, rows) and (rc, cc) != (1, cols):
+                        out.append(
+                            (
+                                f"both the rows and the columns of your Jacobian follow the "
+                                f"row-major order (of the {r}×{c} output and the {rc}×{cc} "
+                                "input): flatten with vec, which stacks columns",
+                                E[np.ix_(_row_major_perm((r, c)), _row_major_perm((rc, cc)))],
+                            )
+                        )
         out.append(
             (
                 "your matrix holds the right numbers filled in row by row: it was unvec'd "

@@ -230,3 +230,13 @@ def test_bias_row_missing_in_every_block(net):
     for ctx in ({"wrt_shape": Wh.shape}, {}):
         fb = check(without, D, "D_W̄ʰ y", **ctx)
         assert fb.diagnosis == "shape" and "X̄" in fb.message and "bias row" in fb.message
+
+
+@pytest.mark.parametrize("context", [{}, {"of_shape": (3, 2), "wrt_shape": (3, 2)}])
+def test_elementwise_jacobian_with_both_sides_row_major(context):
+    # diag(f′(A).ravel()) instead of diag(vec f′(A)): rows and columns both reordered
+    A = np.arange(6.0).reshape(3, 2) / 7
+    expected = np.diag(vec(np.cos(A)))
+    fb = check(np.diag(np.cos(A).ravel()), expected, "D_A f(A)", **context)
+    assert fb.diagnosis == "row-major vec"
+    assert "both the rows and the columns" in fb.message

@@ -236,7 +236,8 @@ def main():
         lk = run_lecturekit(cfg, args.seed, args.every)
         th = run_torch(cfg, args.seed, args.every) if have_torch else None
         rows.append((name, cfg, lk, th))
-        print(f"{name}: lecturekit {lk}, torch {th}", flush=True)
+        torch_s = f", torch {th[2]:.1f} s" if th else ""
+        print(f"{name}: lecturekit {lk[2]:.1f} s{torch_s} (table below)", flush=True)
     print()
     hdr = (
         "| problem | schedule | target | engine | time to target | final rel. L2 | "

@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Everything ruff looks at: the package, tests, benchmarks and the notebooks.
-LINTED := lecturekit tests benchmarks notebooks
+# Everything ruff looks at: the package, tests, benchmarks, notebooks and book extensions.
+LINTED := lecturekit tests benchmarks notebooks _ext
 
 .PHONY: book test lint unit notebooks build-strict browser lab clean venv
 

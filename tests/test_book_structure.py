@@ -17,7 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import yaml
+from book_toc import source_of, toc_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "_ext"))
@@ -42,33 +42,6 @@ class Directive:
     name: str
     arg: str
     options: dict[str, str]
-
-
-def toc_docs() -> list[str]:
-    """Docnames in ``_toc.yml``, in reading order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    found: list[str] = []
-
-    def walk(node) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-        elif isinstance(node, dict):
-            for key in ("root", "file"):
-                if isinstance(node.get(key), str):
-                    found.append(str(Path(node[key]).with_suffix("")))
-            for key in ("parts", "chapters", "sections"):
-                walk(node.get(key))
-
-    walk(toc)
-    return found
-
-
-def source_of(doc: str) -> Path | None:
-    for suffix in (".ipynb", ".md"):
-        if (ROOT / f"{doc}{suffix}").is_file():
-            return ROOT / f"{doc}{suffix}"
-    return None
 
 
 def markdown_of(path: Path) -> str:
@@ -98,7 +71,7 @@ def directives_in(path: Path) -> list[Directive]:
     return found
 
 
-PAGES = [(doc, source_of(doc)) for doc in toc_docs() if source_of(doc) is not None]
+PAGES = [(doc, source_of(doc)) for doc in toc_documents() if source_of(doc) is not None]
 CHAPTERS = [(doc, path) for doc, path in PAGES if path.suffix == ".ipynb"]
 ALL_DIRECTIVES = {doc: directives_in(path) for doc, path in PAGES}
 
@@ -171,7 +144,7 @@ def test_every_chapter_has_exercises(doc):
 def test_exercises_page_is_generated_from_the_chapters():
     """book/exercises.md holds the generated list, so it cannot miss an exercise."""
     page = ROOT / "book" / "exercises.md"
-    assert "book/exercises" in toc_docs(), "the exercises page is not in _toc.yml"
+    assert "book/exercises" in toc_documents(), "the exercises page is not in _toc.yml"
     assert re.search(r"^(`{3,}|:{3,})\{exercise-list\}", page.read_text(), re.M), (
         "book/exercises.md must use the {exercise-list} directive"
     )

@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
+from book_toc import toc_documents
 from conftest import IN_CI, require
 
 pytestmark = pytest.mark.browser
@@ -55,26 +55,6 @@ PAGE_TIMEOUT_MS = 60_000
 
 
 # --- the table of contents -------------------------------------------------------------------
-
-
-def toc_documents(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
-    """Every document of ``_toc.yml`` in reading order, as docnames without suffix."""
-    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
-    found: list[str] = []
-
-    def walk(node) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-        elif isinstance(node, dict):
-            for key in ("root", "file"):
-                if isinstance(node.get(key), str):
-                    found.append(str(Path(node[key]).with_suffix("")))
-            for key in ("parts", "chapters", "sections"):
-                walk(node.get(key))
-
-    walk(toc)
-    return list(dict.fromkeys(found))
 
 
 TOC_DOCS = toc_documents()

@@ -5,7 +5,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
+from book_toc import source_of, toc_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,29 +49,11 @@ def test_uses_the_python3_kernel(path):
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
 
-def toc_files():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    found = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                found.append(node["file"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(toc)
-    return found
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS)
 def test_in_table_of_contents(path):
-    assert str(Path(path).with_suffix("")) in toc_files(), f"{path} is not in _toc.yml"
+    assert str(Path(path).with_suffix("")) in toc_documents(), f"{path} is not in _toc.yml"
 
 
 def test_toc_entries_exist():
-    for entry in toc_files():
-        assert any((ROOT / f"{entry}{ext}").exists() for ext in (".md", ".ipynb")), entry
+    for entry in toc_documents():
+        assert source_of(entry) is not None, entry

@@ -42,21 +42,43 @@ def test_bernoulli_derivative_matches_finite_differences(soft):
     np.testing.assert_allclose(J[0], losses.bernoulli_nll_derivative(z, d), rtol=1e-7, atol=1e-9)
 
 
-def test_derivatives_agree_with_sympy():
-    m = 3
-    zs = sp.symbols("z0:3", real=True)
-    ds = sp.symbols("d0:3", real=True)
-    sse = sp.Rational(1, 2) * sum((zi - di) ** 2 for zi, di in zip(zs, ds, strict=True))
-    nll = -sum(
+def _symbolic_losses(m):
+    """The two losses of m observations in sympy symbols: ½‖y − d‖², and the Bernoulli
+    negative log-likelihood in both forms, from y = σ(z) and from the logits z."""
+    zs = sp.symbols(f"z0:{m}", real=True)
+    ds = sp.symbols(f"d0:{m}", real=True)
+    pairs = list(zip(zs, ds, strict=True))
+    sse = sp.Rational(1, 2) * sum((zi - di) ** 2 for zi, di in pairs)
+    nll_y = -sum(
         di * sp.log(1 / (1 + sp.exp(-zi))) + (1 - di) * sp.log(1 - 1 / (1 + sp.exp(-zi)))
-        for zi, di in zip(zs, ds, strict=True)
+        for zi, di in pairs
     )
+    nll_z = sum(sp.log(1 + sp.exp(zi)) - di * zi for zi, di in pairs)  # what bernoulli_nll computes
+    return zs, ds, sse, nll_y, nll_z
+
+
+def test_loss_derivatives_are_proved_with_sympy():
+    # Each difference below is simplified to 0 for symbolic z and d: a proof for every value,
+    # not an evaluation at chosen points.
+    zs, ds, sse, nll_y, nll_z = _symbolic_losses(3)
+    assert sp.simplify(nll_y - nll_z) == 0  # the two forms of (ch05-bernoulli) are equal
+    for zi, di in zip(zs, ds, strict=True):
+        assert sp.simplify(sp.diff(sse, zi) - (zi - di)) == 0  # D_y ℓ = (y − d)ᵀ
+        assert sp.simplify(sp.diff(nll_z, zi) - (1 / (1 + sp.exp(-zi)) - di)) == 0  # (σ(z) − d)ᵀ
+    # A wrong formula is not "proved": the check can fail.
+    assert sp.simplify(sp.diff(nll_z, zs[0]) - (1 / (1 + sp.exp(zs[0])) - ds[0])) != 0
+
+
+def test_losses_evaluate_the_sympy_expressions_numerically():
+    # The library's numpy code against the (proved) sympy expressions, at seeded random points.
+    m = 3
+    zs, ds, sse, nll_y, _ = _symbolic_losses(m)
     z = rng.normal(size=m)
     d = np.array([0.0, 1.0, 0.3])
     subs = dict(zip(zs, z, strict=True)) | dict(zip(ds, d, strict=True))
     for expr, value, deriv in [
         (sse, losses.sse, losses.sse_derivative),
-        (nll, losses.bernoulli_nll, losses.bernoulli_nll_derivative),
+        (nll_y, losses.bernoulli_nll, losses.bernoulli_nll_derivative),
     ]:
         assert float(expr.subs(subs)) == pytest.approx(value(z, d), rel=1e-12)
         grad = [float(sp.diff(expr, zi).subs(subs)) for zi in zs]

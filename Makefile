@@ -3,26 +3,58 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Every transitive package, pinned (README: "Refreshing the pins and the lock").
+LOCK   := requirements-lock.txt
 # Everything ruff looks at: the package, tests, benchmarks, notebooks and book extensions.
 LINTED := lecturekit tests benchmarks notebooks _ext
+# myst-nb's jupyter-cache (execute_notebooks: cache in _config.yml).
+NB_CACHE := _build/.jupyter_cache
+# Tests and chapters whose numbers come from iterative optimisation, rerun under other
+# OpenBLAS kernels (other rounding) by `make test-kernels`.
+KERNELS ?= SandyBridge Nehalem Haswell
+OPTIMISED_TESTS := tests/test_train.py tests/test_pinn.py tests/test_inverse.py
+OPTIMISED_NOTEBOOKS := notebooks/05_training.ipynb notebooks/07_pinns.ipynb \
+	notebooks/08_inverse_problems_view.ipynb
 
-.PHONY: book test lint unit notebooks build-strict browser lab clean venv
+.PHONY: book test lint unit notebooks build-strict strict-html browser test-kernels torch \
+	lock lab clean venv
 
 venv: $(STAMP)
 
-# Reinstall whenever a requirements file or the package metadata changes.
-$(STAMP): requirements.txt pyproject.toml
+# Reinstall whenever a requirements file, the lock or the package metadata changes.
+$(STAMP): requirements.txt $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet pip -c $(LOCK)
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c $(LOCK)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
+# Optional PyTorch, the CPU build, under the same lock (which names torch==2.13.0+cpu only).
+torch: $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-torch.txt -c $(LOCK)
+
+# Re-resolve the lock from the direct pins, in a scratch venv outside the repository.
+lock:
+	scratch=$$(mktemp -d) && \
+	$(PYTHON) -m venv $$scratch/venv && \
+	$$scratch/venv/bin/python -m pip install --quiet --upgrade pip && \
+	grep -v '^-e' requirements.txt > $$scratch/direct.txt && \
+	$$scratch/venv/bin/python -m pip install --quiet -r $$scratch/direct.txt \
+		-r requirements-torch.txt && \
+	{ sed -n '/^#/p' $(LOCK); $$scratch/venv/bin/python -m pip freeze --all | grep -v '^-e'; } \
+		> $$scratch/lock.txt && \
+	mv $$scratch/lock.txt $(LOCK) && rm -rf $$scratch
+	@echo "$(LOCK): $$(grep -c '==' $(LOCK)) packages"
+
+# A full build: the cache is emptied so every notebook runs against today's lecturekit.
 book: $(STAMP)
+	rm -rf $(NB_CACHE)
 	$(BIN)/jupyter-book build . --keep-going
 	@echo "Open: file://$(CURDIR)/_build/html/index.html"
 
-test: lint unit notebooks build-strict browser
+# Each notebook executes once: nbval runs it as a test and records it into the cache that
+# the strict build then reads (strict-html), instead of executing it a second time.
+test: lint unit notebooks strict-html browser
 	@echo "All checks passed."
 
 lint: $(STAMP)
@@ -33,15 +65,41 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not browser" -n 2 --dist loadscope -q
 
 # Lax mode: notebooks are committed without outputs, so the checks are assertion cells.
+# The cache is emptied first: it then holds only this run's executions (notebooks/conftest.py).
 notebooks: $(STAMP)
+	rm -rf $(NB_CACHE)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env \
-		-n 2 --dist loadscope -q notebooks
+		-n 2 --dist loadscope -q notebooks --record-into $(NB_CACHE)
 
+# The strict build on its own executes every notebook itself.
 build-strict: $(STAMP)
+	rm -rf $(NB_CACHE)
+	$(MAKE) strict-html
+
+# Warnings are errors. Never on stale pages: the HTML and doctrees of any earlier build are
+# removed, so every page is read again; notebooks come from the cache only if their code is
+# what was executed (the cache key), else they are executed now.
+strict-html: $(STAMP)
+	rm -rf _build/html _build/.doctrees
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 browser: $(STAMP)
 	$(BIN)/python -m pytest tests -m browser -q
+
+# After `make test`: the optimisation tests and chapters again under each OpenBLAS kernel in
+# KERNELS, the variable set for that command alone. .ci/blas_kernel.py first shows which
+# kernel loaded and fails unless it is the one requested. Every kernel runs; any failure
+# fails the target at the end.
+test-kernels: $(STAMP)
+	@failed=""; for kernel in $(KERNELS); do \
+		echo "== OpenBLAS kernel $$kernel"; \
+		OPENBLAS_CORETYPE=$$kernel $(BIN)/python .ci/blas_kernel.py $$kernel || exit 1; \
+		OPENBLAS_CORETYPE=$$kernel $(BIN)/python -m pytest -q -n 2 --dist loadscope \
+			--nbval-lax --nbval-current-env \
+			$(OPTIMISED_TESTS) $(OPTIMISED_NOTEBOOKS) || failed="$$failed $$kernel"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "Failed under OpenBLAS kernel(s):$$failed"; exit 1; fi
+	@echo "Passed under OpenBLAS kernels: $(KERNELS)"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks

@@ -3,7 +3,14 @@
 :func:`check` compares a student's array with the expected one and, when they differ, names the
 mistake the way the lecture would: a wrong shape, a ``vec`` taken row by row instead of column by
 column, a missing transpose, a bias entry where the bias-free quantity belongs (``w̄ᵒ`` where
-``wᵒ`` is meant), or else the largest error and where it is.
+``wᵒ`` is meant), the whole Jacobian ``D_w̄ y`` where one block is asked for, ``X̄ ⊗ I_p`` where
+``I_p ⊗ X̄`` belongs, a forgotten ``diag(f′)`` or ``diag(g′)``, or else the largest error and
+where it is.
+
+Each diagnosis is given only when the answer really is what it says: "bias included" only when
+deleting the bias gives the expected answer *and* something shows that the deleted part is a
+bias (a column of ones, one more block of a Kronecker product, or the question saying so with
+``bias_free=True``). An extra entry that is merely extra is called that.
 
 Example
 -------
@@ -17,6 +24,7 @@ Example
 from __future__ import annotations
 
 import html
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,9 +32,25 @@ import numpy as np
 from ._validate import finite_array, shape_str
 
 #: The diagnoses :func:`check` can return (``Feedback.diagnosis``).
-DIAGNOSES = ("correct", "shape", "row-major vec", "missing transpose", "bias included", "values")
+DIAGNOSES = (
+    "correct",
+    "unreadable",
+    "complex",
+    "not finite",
+    "shape",
+    "row-major vec",
+    "missing transpose",
+    "bias included",
+    "kronecker order",
+    "missing factor",
+    "values",
+)
 
 _CONTEXT_KEYS = ("wrt_shape", "of_shape", "bias_free", "shape_label", "rtol", "atol")
+
+#: The swapped-Kronecker hint forms ``I_p ⊗ X̄``-sized matrices literally; beyond this many
+#: rows (m·p) it is skipped, which only matters far beyond exercise sizes.
+_LITERAL_KRON_MAX_ROWS = 4000
 
 
 @dataclass(frozen=True)
@@ -38,8 +62,7 @@ class Feedback:
     correct : bool
         Whether the answer matches (within tolerance).
     diagnosis : str
-        One of :data:`DIAGNOSES`: ``"correct"``, ``"shape"``, ``"row-major vec"``,
-        ``"missing transpose"``, ``"bias included"`` or ``"values"``.
+        One of :data:`DIAGNOSES`.
     message : str
         A sentence or two saying what is wrong, in the lecture's notation.
     symbol : str
@@ -65,8 +88,51 @@ class Feedback:
         )
 
 
-def _close(a, b, rtol, atol):
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+@dataclass(frozen=True)
+class _Question:
+    """What one call of :func:`check` knows about the expected answer."""
+
+    symbol: str
+    want: str  # the expected shape in words, e.g. "5×3 (m×p̄)"
+    tol: float  # largest accepted |student − expected| entry
+    rtol: float
+    wrt_shape: tuple | None
+    of_shape: tuple | None
+    bias_free: bool
+
+
+# -- small helpers -------------------------------------------------------------------------------
+
+
+def _count(k, noun, plural=None):
+    """``1 column``, ``2 columns``, ``1 entry``, ``3 entries``."""
+    return f"{k} {noun if k == 1 else (plural or noun + 's')}"
+
+
+def _describe(shape):
+    """A shape in words: ``a scalar``, ``a vector of length 6``, ``5×3``."""
+    if len(shape) == 0:
+        return "a scalar"
+    if len(shape) == 1:
+        return f"a vector of length {shape[0]}"
+    return shape_str(shape)
+
+
+def _tolerance(E, rtol, atol):
+    """The largest accepted error per entry: ``rtol·max|E|``, or ``atol`` when ``E = 0``.
+
+    Relative to the largest expected entry, so that the tolerance scales with the answer: when
+    every expected entry is tiny (a saturated sigmoid gives entries near 1e-10), an answer of
+    all zeros is still wrong. Only an expected answer that is exactly zero needs an absolute
+    tolerance.
+    """
+    scale = float(np.max(np.abs(E))) if E.size else 0.0
+    return rtol * scale if scale > 0 else atol
+
+
+def _close(a, b, tol):
+    """Same shape, and no entry differs by more than ``tol``."""
+    return a.shape == b.shape and (a.size == 0 or float(np.max(np.abs(a - b))) <= tol)
 
 
 def _factor_pairs(k):
@@ -85,50 +151,218 @@ def _row_major_perm(shape):
     return j * r + i
 
 
-def _largest_error(S, E, symbol, wrt_shape=None, of_shape=None):
+def _index(idx):
+    return "[" + ", ".join(str(int(i)) for i in idx) + "]"
+
+
+def _largest_error(S, E, q):
+    """Where the answer is worst: the index, both values, how many entries are off."""
     err = np.abs(S - E)
     idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(err)), err.shape))
-    where = "index [" + ", ".join(str(i) for i in idx) + "]"
     extra = []
-    if E.ndim == 2 and wrt_shape is not None:
-        r = wrt_shape[0]
+    if E.ndim == 2 and q.wrt_shape is not None and E.shape[1] == np.prod(q.wrt_shape):
+        r = q.wrt_shape[0]
         extra.append(
             f"column {idx[1]} is the derivative with respect to entry "
             f"[{idx[1] % r}, {idx[1] // r}] in column-major vec order"
         )
-    if E.ndim == 2 and of_shape is not None:
-        r = of_shape[0]
+    if E.ndim == 2 and q.of_shape is not None and E.shape[0] == np.prod(q.of_shape):
+        r = q.of_shape[0]
         extra.append(f"row {idx[0]} is entry [{idx[0] % r}, {idx[0] // r}] of the output")
-    if E.ndim == 1 and of_shape is not None:
-        r = of_shape[0]
+    if E.ndim == 1 and q.of_shape is not None and E.size == np.prod(q.of_shape):
+        r = q.of_shape[0]
         extra.append(f"entry {idx[0]} of vec is matrix entry [{idx[0] % r}, {idx[0] // r}]")
-    n_bad = int(np.count_nonzero(~np.isclose(S, E, rtol=1e-6, atol=1e-8)))
+    n_bad = int(np.count_nonzero(err > q.tol))
     text = (
-        f"the largest error in {symbol} is at {where}: yours is {S[idx]:.6g}, expected "
-        f"{E[idx]:.6g} ({n_bad} of {E.size} entries differ)"
+        f"the largest error in {q.symbol} is at index {_index(idx)}: yours is {S[idx]:.6g}, "
+        f"expected {E[idx]:.6g} ({n_bad} of {E.size} entries "
+        f"{'differs' if n_bad == 1 else 'differ'})"
     )
     if extra:
         text += "; " + "; ".join(extra)
     return text
 
 
-def _read_student(student):
-    """The answer as a numeric array, or ``None`` when it is not an array of numbers."""
+# -- reading the answer --------------------------------------------------------------------------
+
+
+def _as_numpy(x):
+    """``x`` as a numpy array, unwrapping the array types a student may hand in.
+
+    A torch tensor, a scipy.sparse matrix or a ``lecturekit.autodiff.Tensor`` can only exist if
+    its module has been imported, so the checker looks them up in ``sys.modules`` and imports
+    none of them itself (torch is optional).
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(x, torch.Tensor):
+        x = x.detach().cpu().resolve_conj().resolve_neg()  # detach: requires_grad refuses numpy
+        return x.to(torch.complex128 if x.is_complex() else torch.float64).numpy()
+    sparse = sys.modules.get("scipy.sparse")
+    if sparse is not None and sparse.issparse(x):
+        return x.toarray()
+    autodiff = sys.modules.get("lecturekit.autodiff")
+    if autodiff is not None and isinstance(x, autodiff.Tensor):
+        return x.data
+    arr = np.asarray(x)
+    if arr.dtype == object:  # a sympy Matrix, or a list of Fractions: convert every entry
+        arr = arr.astype(complex)
+    return arr
+
+
+def _read_student(student, q):
+    """The answer as a real float array, or ``(diagnosis, message)`` saying why it is not one."""
+    ask = f"return a numpy array, {_describe_want(q)}"
     if student is None:
-        return None
+        return None, (
+            "unreadable",
+            f"{q.symbol}: your answer is None; does your function end with a return "
+            f"statement? ({ask})",
+        )
     try:
-        arr = np.asarray(student)
-    except (ValueError, TypeError):  # ragged lists
-        return None
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        return None
+        arr = _as_numpy(student)
+    except (TypeError, ValueError) as err:
+        reason = str(err).split("\n")[0]
+        if "inhomogeneous" in reason or "sequence" in reason:
+            reason = "its rows have different lengths"
+        elif "convert" in reason:
+            reason = "an entry is not a number (a sympy symbol left in? substitute values)"
+        return None, (
+            "unreadable",
+            f"{q.symbol}: could not read your answer ({type(student).__name__}) as an array "
+            f"of numbers: {reason}; {ask}",
+        )
+    if not (np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)):
+        return None, (
+            "unreadable",
+            f"{q.symbol}: could not read your answer ({type(student).__name__}, entries of "
+            f"type {arr.dtype}) as an array of numbers; {ask}",
+        )
     if np.iscomplexobj(arr):
-        if np.any(arr.imag != 0):
-            return None
+        imag = np.abs(arr.imag)
+        if np.any(imag > 0):
+            idx = np.unravel_index(int(np.argmax(imag)), arr.shape)
+            return None, (
+                "complex",
+                f"{q.symbol} must be real, but {np.count_nonzero(imag)} of {arr.size} of your "
+                f"entries are complex (the largest imaginary part is {imag[idx]:.3g}, at index "
+                f"{_index(idx)}). Complex numbers usually come from a complex step left in "
+                "(its derivative is Im f(x + ih)/h), or from the square root or logarithm of "
+                "a negative number",
+            )
         arr = arr.real
-    return arr.astype(float)
+    arr = arr.astype(float)
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))
+        first = f", first at index {_index(bad[0])}" if arr.ndim else ""
+        return None, (
+            "not finite",
+            f"{q.symbol} contains NaN or infinite values ({len(bad)} of {arr.size} entries"
+            f"{first}); a NaN usually comes from 0/0, from an overflow such as exp of a "
+            "large pre-activation, or from an uninitialised array (np.empty)",
+        )
+    return arr, None
+
+
+def _describe_want(q):
+    return q.want if q.want[0].isalpha() else f"of shape {q.want}"
+
+
+# -- the structure of D_W̄ʰ y ------------------------------------------------------------------
+
+
+def _hidden_layer_blocks(J, nbar, p, tol):
+    """``(C, X̄)`` with ``J = [diag(c₁) X̄ … diag(c_p) X̄]`` and ``X̄[:, 0] = 1``, or None.
+
+    That is the structure of ``D_W̄ʰ y``: column block j (the n̄ weights of hidden unit j) is
+    X̄ with row i scaled by ``Cᵢⱼ = ∂yᵢ/∂aᵢⱼ = g′(zᵢ) wⱼᵒ f′(aᵢⱼ)``. Because X̄ starts with a
+    column of ones, ``cⱼ`` is the first column of block j, and X̄ follows by division.
+    """
+    m = J.shape[0]
+    if J.ndim != 2 or nbar < 2 or p < 2 or J.shape[1] != nbar * p:
+        return None
+    blocks = J.reshape(m, p, nbar)  # blocks[i, j, k] = J[i, j·n̄ + k]
+    C = blocks[:, :, 0]
+    rows = np.arange(m)
+    best = np.argmax(np.abs(C), axis=1)  # per row, the block with the largest scale
+    if np.any(np.abs(C[rows, best]) <= tol):  # a row that says nothing about X̄
+        return None
+    Xbar = blocks[rows, best, :] / C[rows, best][:, None]
+    if not _close(C[:, :, None] * Xbar[:, None, :], blocks, tol):
+        return None
+    return C, Xbar
+
+
+def _rank_one(C, tol):
+    """Whether ``C ≈ u vᵀ``: one number per row times one number per column."""
+    u = C[:, int(np.argmax(np.linalg.norm(C, axis=0)))]
+    if not np.any(u):
+        return True
+    return _close(np.outer(u, u @ C / (u @ u)), C, tol)
+
+
+def _hidden_layer_hint(S, E, q):
+    """Name a mistake in ``D_W̄ʰ y`` that keeps its shape, or None.
+
+    Tried when the expected answer has the block structure of ``D_W̄ʰ y``: ``X̄ ⊗ I_p`` where
+    ``I_p ⊗ X̄`` belongs, and a missing ``diag(g′(z))`` or ``diag(f′(vec A))``.
+    """
+    pairs = [q.wrt_shape] if q.wrt_shape else _factor_pairs(E.shape[1])
+    for nbar, p in pairs:
+        found = _hidden_layer_blocks(E, nbar, p, q.tol)
+        if found is None:
+            continue
+        C, Xbar = found
+        m = E.shape[0]
+        formula = "D_W̄ʰ y = [wᵒᵀ ⊗ diag(g′(z))] · diag(f′(vec A)) · (I_p ⊗ X̄)"
+
+        if m * p <= _LITERAL_KRON_MAX_ROWS:  # formed literally, the way the mistake is made
+            left = np.hstack([np.diag(C[:, j]) for j in range(p)])  # [wᵒᵀ⊗diag(g′)]diag(f′)
+            swapped = left @ np.kron(Xbar, np.eye(p))
+            if _close(S, swapped, q.tol) and not _close(swapped, E, q.tol):
+                return (
+                    "kronecker order",
+                    f"{q.symbol}: your answer is what X̄ ⊗ I_p gives where I_p ⊗ X̄ belongs, "
+                    f"in {formula}. The Kronecker product is not commutative: "
+                    "dvec(X̄ dW̄ʰ) = (I_p ⊗ X̄) dvec(W̄ʰ), one copy of X̄ per hidden unit on "
+                    "the diagonal",
+                )
+
+        # The same X̄ with other row scales Cˢ: a factor of Cᵢⱼ = g′(zᵢ) wⱼᵒ f′(aᵢⱼ) is missing.
+        blocks = S.reshape(m, p, nbar)
+        Cs = blocks[:, :, 0]
+        tol_s = q.rtol * float(np.max(np.abs(S)))
+        if not np.any(Cs) or not _close(Cs[:, :, None] * Xbar[:, None, :], blocks, tol_s):
+            return None
+        norms = np.einsum("ij,ij->i", Cs, Cs)
+        r = np.divide(np.einsum("ij,ij->i", C, Cs), norms, out=np.ones(m), where=norms > 0)
+        if _close(r[:, None] * Cs, C, q.tol) and np.ptp(r) > q.rtol * np.max(np.abs(r)):
+            return (
+                "missing factor",
+                f"{q.symbol}: row i of the expected answer is row i of yours times one number "
+                "gᵢ, the same for every hidden unit: diag(g′(z)) is missing, the derivative of "
+                f"the output activation. In {formula} it scales row i by g′(zᵢ)",
+            )
+        if _close(np.broadcast_to(Cs[0], Cs.shape), Cs, tol_s) and not _rank_one(C, q.tol):
+            return (
+                "missing factor",
+                f"{q.symbol}: your answer is wᵒᵀ ⊗ X̄, the warm-up's result without activations: "
+                "it contains no activation derivative. With activations, "
+                f"{formula}: diag(f′(vec A)) is missing, and diag(g′(z)) too unless g is the "
+                "identity",
+            )
+        if _rank_one(Cs, tol_s) and not _rank_one(C, q.tol):
+            return (
+                "missing factor",
+                f"{q.symbol}: in your answer, the scale of row i in block j is a number per "
+                "observation times a number per hidden unit, g′(zᵢ) wⱼᵒ, but "
+                "∂yᵢ/∂aᵢⱼ = g′(zᵢ) wⱼᵒ f′(aᵢⱼ) depends on both: diag(f′(vec A)) is missing "
+                f"from {formula}",
+            )
+        return None
+    return None
+
+
+# -- the checker ---------------------------------------------------------------------------------
 
 
 def check(student, expected, symbol, **context) -> Feedback:
@@ -136,26 +370,42 @@ def check(student, expected, symbol, **context) -> Feedback:
 
     The checks run in this order, so the first matching explanation is reported:
 
-    1. not an array of numbers, or NaN/inf in it (diagnosis ``"values"``, saying where);
-    2. wrong shape (``"shape"``, naming ``symbol`` and both shapes), except when the shape is
-       the transpose and ``studentᵀ = expected`` (``"missing transpose"``) or when the answer has
-       extra leading entries/columns and dropping them gives the expected answer, as
-       ``w̄ᵒᵀ ⊗ X̄`` does where ``wᵒᵀ ⊗ X̄`` belongs (``"bias included"``);
-    3. ``student = expected`` within ``rtol``/``atol`` (``"correct"``);
+    1. not an array of numbers (``"unreadable"``), complex entries (``"complex"``), NaN or
+       inf (``"not finite"``), each saying where;
+    2. wrong shape: the transpose (``"missing transpose"``); extra leading entries/columns that
+       are a bias, with deleting them giving the expected answer (``"bias included"``: a
+       column of ones as in ``H̄ = [1 H]``, one more block of a Kronecker product as in
+       ``w̄ᵒᵀ ⊗ X̄`` for ``wᵒᵀ ⊗ X̄``, or any extra leading part when ``bias_free=True``);
+       otherwise ``"shape"``, naming ``symbol`` and both shapes, and saying what the answer is
+       where that is known: the whole Jacobian ``D_w̄ y`` where one block is asked for, the
+       blocks of ``wᵒ ⊗ X̄`` stacked where ``wᵒᵀ ⊗ X̄`` puts them side by side, entries extra
+       or missing at the start or end, a matrix where its vec belongs or the reverse;
+    3. ``student = expected`` within the tolerance (``"correct"``);
     4. a square answer with ``student = expectedᵀ`` (``"missing transpose"``);
-    5. ``student`` equals ``expected`` reordered as if ``vec`` stacked rows instead of columns:
-       a vector equal to the row-major flattening ``vec(Mᵀ)`` of the matrix ``M`` it should
-       vec, a Jacobian whose columns follow ``vec(W̄ʰᵀ)`` instead of ``vec(W̄ʰ)`` (or whose rows
-       follow the row-major order of the output), or a matrix refilled row by row
-       (``"row-major vec"``);
-    6. otherwise the largest error: index, student value and expected value (``"values"``),
-       with a hint when the answer is a multiple (e.g. ``−1``) of the expected one.
+    5. ``student`` equals ``expected`` reordered as if ``vec`` stacked rows instead of columns
+       (``"row-major vec"``): a vector equal to the row-major flattening ``vec(Mᵀ)`` of the
+       matrix ``M`` it should vec, a Jacobian whose columns follow ``vec(W̄ʰᵀ)`` instead of
+       ``vec(W̄ʰ)`` (or whose rows follow the row-major order of the output), or a matrix
+       refilled row by row;
+    6. for an expected answer with the block structure of ``D_W̄ʰ y``: ``X̄ ⊗ I_p`` where
+       ``I_p ⊗ X̄`` belongs (``"kronecker order"``), or a missing ``diag(g′(z))`` or
+       ``diag(f′(vec A))`` (``"missing factor"``);
+    7. otherwise the largest error: index, student value and expected value (``"values"``),
+       saying so when the answer is all zeros or a multiple (e.g. ``−1``) of the expected one.
+
+    The answer passes when no entry differs from the expected one by more than
+    ``rtol·max|expected|``: the tolerance scales with the expected answer, so tiny expected
+    entries are not swamped by an absolute tolerance. ``atol`` is used only when the expected
+    answer is exactly zero.
 
     Parameters
     ----------
     student : array_like
-        The answer to check. A column ``k×1`` or row ``1×k`` is accepted for a vector of
-        length k (a 1-D array carries no orientation); for matrices, orientation matters.
+        The answer to check: a numpy array, a list, a scalar, a torch tensor (also one that
+        requires grad), a scipy.sparse matrix, a sympy ``Matrix`` or a
+        ``lecturekit.autodiff.Tensor``. A column ``k×1``, a row ``1×k`` or a scalar (for
+        k = 1) is accepted for a vector of length k (a 1-D array carries no orientation); for
+        matrices, orientation matters.
     expected : array_like
         The correct answer (must be finite).
     symbol : str
@@ -172,13 +422,17 @@ def check(student, expected, symbol, **context) -> Feedback:
             The shape of the matrix being vec'd: for a vector answer ``vec(M)``, the shape of
             ``M``; for a Jacobian, the shape of the output matrix (its rows follow ``vec``).
         ``bias_free`` : bool
-            The answer must not contain a bias entry: any answer with extra leading
-            entries/columns is diagnosed ``"bias included"``, even if the rest is also wrong.
+            The answer must not contain a bias entry: any answer with extra leading (or
+            trailing) entries/columns/rows is diagnosed ``"bias included"``, even if the rest
+            is also wrong. Without it, an extra leading entry is only called a bias when the
+            answer itself shows it (a column of ones, or one more Kronecker block).
         ``shape_label`` : str
             The expected shape in symbols, e.g. ``"m×n̄p"``, quoted in shape messages.
-        ``rtol``, ``atol`` : float
-            Tolerances for ``np.allclose`` (defaults 1e-6 and 1e-8); loosen them when the
-            answer comes from finite differences.
+        ``rtol`` : float
+            Relative tolerance (default 1e-6), relative to the largest expected entry; loosen
+            it when the expected answer comes from finite differences.
+        ``atol`` : float
+            Absolute tolerance (default 1e-8), used only when the expected answer is all zeros.
 
     Returns
     -------
@@ -197,66 +451,56 @@ def check(student, expected, symbol, **context) -> Feedback:
         raise TypeError(f"unknown context {sorted(unknown)}; known: {', '.join(_CONTEXT_KEYS)}")
     rtol = float(context.get("rtol", 1e-6))
     atol = float(context.get("atol", 1e-8))
-    wrt_shape = context.get("wrt_shape")
-    of_shape = context.get("of_shape")
-    bias_free = bool(context.get("bias_free", False))
-    label = context.get("shape_label")
-    for key, shp in (("wrt_shape", wrt_shape), ("of_shape", of_shape)):
+    shapes = {}
+    for key in ("wrt_shape", "of_shape"):
+        shp = context.get(key)
         if shp is not None and (len(shp) != 2 or min(shp) < 1):
             raise ValueError(f"{key} must be a pair (rows, columns); got {shp!r}")
-    wrt_shape = tuple(int(s) for s in wrt_shape) if wrt_shape is not None else None
-    of_shape = tuple(int(s) for s in of_shape) if of_shape is not None else None
+        shapes[key] = tuple(int(s) for s in shp) if shp is not None else None
 
-    E = finite_array(expected, f"the expected {symbol}")
-    S = _read_student(student)
+    E = finite_array(_as_numpy(expected), f"the expected {symbol}")
+    label = context.get("shape_label")
+    q = _Question(
+        symbol=symbol,
+        want=_describe(E.shape) + (f" ({label})" if label else ""),
+        tol=_tolerance(E, rtol, atol),
+        rtol=rtol,
+        wrt_shape=shapes["wrt_shape"],
+        of_shape=shapes["of_shape"],
+        bias_free=bool(context.get("bias_free", False)),
+    )
 
     def fb(diagnosis, message):
         return Feedback(diagnosis == "correct", diagnosis, message, symbol)
 
-    if S is None:
-        return fb(
-            "shape",
-            f"{symbol}: could not read your answer as an array of real numbers "
-            f"(got {type(student).__name__}); return a numpy array of shape "
-            f"{shape_str(E.shape)}",
-        )
-    if not np.all(np.isfinite(S)):
-        bad = np.argwhere(~np.isfinite(S))
-        first = ", ".join(str(int(i)) for i in bad[0]) if S.ndim else ""
-        return fb(
-            "values",
-            f"{symbol} contains NaN or infinite values ({len(bad)} of {S.size} entries, "
-            f"first at index [{first}]); a NaN usually comes from 0/0, from an overflow such "
-            "as exp of a large pre-activation, or from an uninitialised array (np.empty)",
-        )
+    S, problem = _read_student(student, q)
+    if problem is not None:
+        return fb(*problem)
 
-    # A vector may arrive as a column or a row: 1-D arrays have no orientation to get wrong.
-    if E.ndim <= 1 and S.ndim == 2 and 1 in S.shape and S.size == E.size:
-        S = S.reshape(E.shape)
-    elif E.ndim == 2 and 1 in E.shape and S.ndim == 1 and S.size == E.size:
-        S = S.reshape(E.shape)
-    elif E.ndim == 0 and S.size == 1:
-        S = S.reshape(())
-
-    want = shape_str(E.shape) + (f" ({label})" if label else "")
-    got = shape_str(S.shape)
+    # A vector may arrive as a column, a row or (length 1) a scalar: 1-D arrays have no
+    # orientation to get wrong. A one-entry answer is a number whatever its shape.
+    if S.size == E.size and S.shape != E.shape:
+        if S.size == 1 or (E.ndim <= 1 and (S.ndim <= 1 or 1 in S.shape)):
+            S = S.reshape(E.shape)
+        elif E.ndim == 2 and 1 in E.shape and S.ndim == 1:
+            S = S.reshape(E.shape)
 
     if S.shape != E.shape:
-        return _shape_feedback(S, E, symbol, want, got, bias_free, rtol, atol, fb, wrt_shape)
+        return fb(*_shape_feedback(S, E, q))
 
-    if _close(S, E, rtol, atol):
+    if _close(S, E, q.tol):
         err = float(np.max(np.abs(S - E))) if S.size else 0.0
-        return fb("correct", f"correct: {symbol} ({want}) matches, max abs error {err:.1e}")
+        return fb("correct", f"correct: {symbol} ({q.want}) matches, max abs error {err:.1e}")
 
-    if S.ndim == 2 and S.shape[0] == S.shape[1] and _close(S.T, E, rtol, atol):
+    if S.ndim == 2 and S.shape[0] == S.shape[1] and _close(S.T, E, q.tol):
         return fb(
             "missing transpose",
-            f"{symbol}: your answer is the transpose of the expected {want} matrix: missing "
+            f"{symbol}: your answer is the transpose of the expected {q.want} matrix: missing "
             "transpose (for a square matrix this is also what refilling vec row by row gives)",
         )
 
-    for what, candidate in _row_major_candidates(E, wrt_shape, of_shape):
-        if not _close(candidate, E, rtol, atol) and _close(S, candidate, rtol, atol):
+    for what, candidate in _row_major_candidates(E, q.wrt_shape, q.of_shape):
+        if not _close(candidate, E, q.tol) and _close(S, candidate, q.tol):
             return fb(
                 "row-major vec",
                 f"{symbol}: {what}. The lecture's vec is column-major: it stacks the columns, "
@@ -264,15 +508,27 @@ def check(student, expected, symbol, **context) -> Feedback:
                 "lecturekit.vec)",
             )
 
-    message = f"{symbol} has the right shape ({want}) but wrong values: " + _largest_error(
-        S, E, symbol, wrt_shape, of_shape
+    if E.ndim == 2:
+        hint = _hidden_layer_hint(S, E, q)
+        if hint is not None:
+            return fb(*hint)
+
+    message = f"{symbol} has the right shape ({q.want}) but wrong values: " + _largest_error(
+        S, E, q
     )
-    denom = float(np.vdot(E, E))
-    if denom > 0:
-        c = float(np.vdot(E, S)) / denom
-        if abs(c - 1) > 1e-3 and _close(S, c * E, rtol, atol):
-            hint = "the negative" if abs(c + 1) < 1e-6 else f"{c:.6g} times"
-            message += f". Your answer is {hint} of the expected one: check signs and factors"
+    largest = float(np.max(np.abs(S)))
+    if largest <= q.tol:
+        zero = "all zeros" if largest == 0 else f"zero to within the tolerance ({largest:.2g})"
+        message += (
+            f". Your answer is {zero}, while the expected entries reach "
+            f"{float(np.max(np.abs(E))):.3g}: an array made with np.zeros and never filled, "
+            "or a factor that is zero where it should not be?"
+        )
+    elif np.any(E):
+        c = float(np.vdot(E, S)) / float(np.vdot(E, E))
+        if abs(c - 1) > 1e-3 and _close(S, c * E, q.tol):
+            hint = "the negative of" if abs(c + 1) < 1e-6 else f"{c:.6g} times"
+            message += f". Your answer is {hint} the expected one: check signs and factors"
     return fb("values", message)
 
 
@@ -299,7 +555,8 @@ def _row_major_candidates(E, wrt_shape, of_shape):
                     (
                         f"the columns of your Jacobian follow the row-major order of the "
                         f"{r}×{c} matrix you differentiate with respect to (vec of its "
-                        "transpose), not vec",
+                        "transpose), not vec; swapping the factors of a Kronecker product "
+                        "reorders the columns the same way (X̄ ⊗ wᵒᵀ for wᵒᵀ ⊗ X̄)",
                         E[:, _row_major_perm((r, c))],
                     )
                 )
@@ -334,108 +591,222 @@ def _row_major_candidates(E, wrt_shape, of_shape):
     return out
 
 
-def _shape_feedback(S, E, symbol, want, got, bias_free, rtol, atol, fb, wrt_shape=None):
-    """Diagnose an answer whose shape differs from the expected one."""
-    if S.ndim == 2 and E.ndim == 2 and S.shape == E.shape[::-1]:
-        if _close(S.T, E, rtol, atol):
-            return fb(
-                "missing transpose",
-                f"{symbol} should be {want} but yours is {got}, and its transpose is "
-                "correct: missing transpose. (In numerator layout D_x y = ∂vec(y)/∂vec(x)ᵀ "
-                "has one row per entry of y and one column per entry of x.)",
-            )
-        return fb(
+# -- answers of the wrong shape ------------------------------------------------------------------
+
+
+def _shape_feedback(S, E, q):
+    """``(diagnosis, message)`` for an answer whose shape differs from the expected one."""
+    head = f"{q.symbol} should be {q.want} but yours is {_describe(S.shape)}"
+
+    if S.ndim == 2 and E.ndim == 2 and S.shape == E.shape[::-1] and _close(S.T, E, q.tol):
+        return (
             "missing transpose",
-            f"{symbol} should be {want} but yours is {got}, the transposed shape: missing "
-            "transpose; even transposed, " + _largest_error(S.T, E, symbol),
+            f"{head}, and its transpose is correct: missing transpose. (In numerator layout "
+            "D_x y = ∂vec(y)/∂vec(x)ᵀ has one row per entry of y and one column per entry "
+            "of x.)",
         )
 
-    # Extra leading entries along one axis: the bias kept where the bias-free quantity belongs.
-    if S.ndim == E.ndim and S.ndim >= 1:
+    # a ⊗ B with a column a where aᵀ ⊗ B belongs: the blocks stacked instead of side by side.
+    if S.ndim == 2 and E.ndim == 2 and S.shape[0] % E.shape[0] == 0:
+        p = S.shape[0] // E.shape[0]
+        if p >= 2 and S.shape[1] * p == E.shape[1]:
+            if _close(np.hstack(np.vsplit(S, p)), E, q.tol):
+                return (
+                    "shape",
+                    f"{head}: its {p} blocks of {E.shape[0]} rows, set side by side, give the "
+                    "expected answer. That is what the lecture's wᵒ ⊗ X̄ gives where "
+                    "wᵒᵀ ⊗ X̄ belongs: the transpose on wᵒ is missing (vec(X̄ dW̄ʰ wᵒ) = "
+                    "(wᵒᵀ ⊗ X̄) dvec(W̄ʰ); the two agree only when p = 1)",
+                )
+
+    if S.ndim == 2 and E.ndim == 2 and S.shape == E.shape[::-1]:
+        return (
+            "missing transpose",
+            f"{head}, the transposed shape: missing transpose; even transposed, "
+            + _largest_error(S.T, E, q),
+        )
+
+    if S.ndim == E.ndim >= 1:
         diff = [a for a in range(S.ndim) if S.shape[a] != E.shape[a]]
         if len(diff) == 1:
             ax = diff[0]
-            k = S.shape[ax] - E.shape[ax]
-            kind = "entries" if S.ndim == 1 else ("columns" if ax == 1 else "rows")
-            if k > 0:
-                lead = np.take(S, np.arange(k, S.shape[ax]), axis=ax)
-                trail = np.take(S, np.arange(E.shape[ax]), axis=ax)
-                why = (
-                    "a bias entry is included where it should not be, e.g. w̄ᵒ where the "
-                    "bias-free wᵒ belongs (the bias w₀ᵒ multiplies the constant column of H̄, "
-                    "which does not depend on W̄ʰ)"
-                )
-                if _close(lead, E, rtol, atol):
-                    return fb(
-                        "bias included",
-                        f"{symbol} should be {want} but yours is {got}: it has {k} extra "
-                        f"leading {kind}, and without them it is correct. So {why}",
-                    )
-                if _close(trail, E, rtol, atol):
-                    return fb(
-                        "bias included",
-                        f"{symbol} should be {want} but yours is {got}: it has {k} extra "
-                        f"trailing {kind}, and without them it is correct. So {why}; note "
-                        "also that the lecture puts the bias first, not last",
-                    )
-                if bias_free:
-                    return fb(
-                        "bias included",
-                        f"{symbol} should be {want} but yours is {got}: {why}. Dropping the "
-                        f"{k} leading {kind} still leaves errors: "
-                        + _largest_error(lead, E, symbol),
-                    )
-            else:
-                k = -k
-                if _close(S, np.take(E, np.arange(k, E.shape[ax]), axis=ax), rtol, atol):
-                    return fb(
-                        "shape",
-                        f"{symbol} should be {want} but yours is {got}: the {k} leading "
-                        f"{kind} for the bias are missing (e.g. H where H̄ = [1 H] belongs, "
-                        "or X where X̄ = [1 X] belongs)",
-                    )
+            found = (_extra_feedback if S.shape[ax] > E.shape[ax] else _missing_feedback)(
+                S, E, ax, head, q
+            )
+            if found is not None:
+                return found
 
     # One column per block missing: the bias row of the matrix differentiated with respect to
     # was dropped (X where X̄ belongs in I_p ⊗ X̄), so every block lost its first column.
     if S.ndim == 2 and E.ndim == 2 and S.shape[0] == E.shape[0] and S.shape[1] < E.shape[1]:
-        shapes = [wrt_shape] if wrt_shape else _factor_pairs(E.shape[1])
+        shapes = [q.wrt_shape] if q.wrt_shape else _factor_pairs(E.shape[1])
         for r, c in shapes:
             if r * c == E.shape[1] and (r - 1) * c == S.shape[1]:
                 keep = np.arange(E.shape[1]) % r != 0
-                if _close(S, E[:, keep], rtol, atol):
-                    return fb(
+                if _close(S, E[:, keep], q.tol):
+                    return (
                         "shape",
-                        f"{symbol} should be {want} but yours is {got}: each of its {c} column "
-                        f"blocks lacks its first column, the derivative with respect to the bias "
-                        f"row of the {r}×{c} weight matrix (e.g. X where X̄ = [1 X] belongs, in "
-                        "I_p ⊗ X̄)",
+                        f"{head}: each of its {c} column blocks lacks its first column, the "
+                        f"derivative with respect to the bias row of the {r}×{c} weight "
+                        "matrix (e.g. X where X̄ = [1 X] belongs, in I_p ⊗ X̄)",
                     )
 
     if E.ndim == 1 and S.ndim == 2 and S.size == E.size:
-        if _close(S.reshape(-1, order="F"), E, rtol, atol):
-            return fb(
+        if _close(S.reshape(-1, order="F"), E, q.tol):
+            return "shape", f"{head}: apply vec (stack its columns) to get the answer"
+        if _close(S.reshape(-1), E, q.tol):
+            return (
                 "shape",
-                f"{symbol} should be a vector of length {E.size} but yours is the {got} "
-                "matrix: apply vec (stack its columns) to get the answer",
-            )
-        if _close(S.reshape(-1), E, rtol, atol):
-            return fb(
-                "shape",
-                f"{symbol} should be a vector of length {E.size} but yours is a {got} matrix "
-                "whose rows, read one after another, give it: use a vector (and note the "
-                "lecture's vec stacks columns, not rows)",
+                f"{head}, whose rows, read one after another, give it: use a vector (and note "
+                "the lecture's vec stacks columns, not rows)",
             )
     if E.ndim == 2 and S.ndim == 1 and S.size == E.size:
-        if _close(S, E.reshape(-1, order="F"), rtol, atol):
-            return fb(
-                "shape",
-                f"{symbol} should be the {want} matrix but yours is its vec (length {S.size}): "
-                "unvec it (refill column by column)",
+        if _close(S, E.reshape(-1, order="F"), q.tol):
+            return "shape", f"{head}, its vec: unvec it (refill column by column)"
+        if _close(S, E.reshape(-1), q.tol):
+            return "shape", f"{head}, the matrix's entries row by row: keep the matrix shape"
+    return "shape", head
+
+
+def _noun(ndim, ax):
+    return ("entry", "entries") if ndim == 1 else (("row", "rows"), ("column", "columns"))[ax]
+
+
+def _extra_feedback(S, E, ax, head, q):
+    """The answer is longer along axis ``ax``: say what the extra part is, if anything shows."""
+    n, k = E.shape[ax], S.shape[ax] - E.shape[ax]
+    one, many = _noun(S.ndim, ax)
+    extra = _count(k, f"extra {one}", f"extra {many}")
+    them = "it" if k == 1 else "them"
+    first = np.take(S, np.arange(k), axis=ax)  # the k leading entries
+    after = np.take(S, np.arange(k, k + n), axis=ax)  # the answer without them
+    before = np.take(S, np.arange(n), axis=ax)  # the answer without its k trailing entries
+    why = (
+        "the bias w₀ᵒ multiplies the constant column of H̄, which does not depend on W̄ʰ, so "
+        "only the bias-free wᵒ belongs"
+    )
+
+    if _close(after, E, q.tol):
+        if ax == 1 and np.all(first == 1):
+            return (
+                "bias included",
+                f"{head}: it starts with {extra} of ones, the constant column a closure "
+                f"[1 M] adds, and without {them} yours is correct. So the bias column is "
+                "included: e.g. H̄ = [1 H] where H belongs, or X̄ where X belongs",
             )
-        if _close(S, E.reshape(-1), rtol, atol):
-            return fb(
-                "shape",
-                f"{symbol} should be the {want} matrix but yours is a vector of length "
-                f"{S.size}, its entries row by row: keep the matrix shape",
+        if ax == 1 and _one_more_kronecker_block(first, E, q.tol):
+            return (
+                "bias included",
+                f"{head}: its first {k} columns are one more block of a Kronecker product, a "
+                f"multiple of each of the other blocks, and without them it is correct: "
+                f"w̄ᵒᵀ ⊗ X̄ where wᵒᵀ ⊗ X̄ belongs. So a bias entry is included: {why}",
             )
-    return fb("shape", f"{symbol} should be {want} but yours is {got}")
+        if q.bias_free:
+            return (
+                "bias included",
+                f"{head}: it has {extra} at the start, and without {them} yours is correct. So a "
+                f"bias entry is included where the bias-free quantity belongs (e.g. w̄ᵒ where "
+                f"wᵒ belongs: {why})",
+            )
+        whole = _whole_jacobian(first, E, q, leading=True)
+        if whole is not None:
+            return "shape", f"{head}: {whole}"
+        return (
+            "shape",
+            f"{head}: it has {extra} at the start, and without {them} yours is correct. Check "
+            "where your range, grid or loop starts",
+        )
+
+    if _close(before, E, q.tol):
+        whole = _whole_jacobian(np.take(S, np.arange(n, n + k), axis=ax), E, q, leading=False)
+        if ax == 1 and whole is not None:
+            return "shape", f"{head}: {whole}"
+        if q.bias_free:
+            return (
+                "bias included",
+                f"{head}: it has {extra} at the end, and without {them} yours is correct. So a "
+                f"bias entry is included where the bias-free quantity belongs ({why}); note "
+                "also that the lecture puts the bias first, not last",
+            )
+        return (
+            "shape",
+            f"{head}: it has {extra} at the end, and without {them} yours is correct. Check "
+            "where your range, grid or loop ends",
+        )
+
+    if q.bias_free:
+        return (
+            "bias included",
+            f"{head}: a bias entry is included where it should not be, e.g. w̄ᵒ where wᵒ "
+            f"belongs ({why}). Dropping the {extra} at the start still leaves errors: "
+            + _largest_error(after, E, q),
+        )
+    return None
+
+
+def _one_more_kronecker_block(first, E, tol):
+    """Whether ``[first E] = w̄ᵀ ⊗ B`` while ``E = wᵀ ⊗ B``: ``first`` is ``w₀ B``.
+
+    Every block of E (as wide as ``first``) and ``first`` itself must be a multiple of one
+    block B, the fingerprint of a Kronecker product with a row vector.
+    """
+    k = first.shape[1]
+    if k < 2 or E.shape[1] % k:
+        return False
+    blocks = [first] + [E[:, j : j + k] for j in range(0, E.shape[1], k)]
+    B = max(blocks, key=np.linalg.norm)
+    if not np.any(B):
+        return False
+    return all(_close(np.vdot(B, Bj) / np.vdot(B, B) * B, Bj, tol) for Bj in blocks)
+
+
+def _whole_jacobian(rest, E, q, leading):
+    """Say so when the answer is ``D_w̄ y = [D_W̄ʰ y  D_w̄ᵒ y]`` and one block was asked for.
+
+    ``rest`` is the part of the answer beyond the expected block. The counts must fit: with
+    p hidden units, ``D_W̄ʰ y`` has n̄p columns with the block structure of
+    :func:`_hidden_layer_blocks`, and ``D_w̄ᵒ y`` has p̄ = p + 1.
+    """
+    if E.ndim != 2:
+        return None
+    if leading:  # D_w̄ᵒ y asked for: the n̄p columns of D_W̄ʰ y come first
+        p = E.shape[1] - 1
+        if (
+            p < 1
+            or rest.shape[1] % p
+            or _hidden_layer_blocks(rest, rest.shape[1] // p, p, q.tol) is None
+        ):
+            return None
+        where = f"its last {E.shape[1]} columns"
+    else:  # D_W̄ʰ y asked for: the p̄ columns of D_w̄ᵒ y follow
+        p = rest.shape[1] - 1
+        if q.wrt_shape is not None:
+            if q.wrt_shape[1] != p or E.shape[1] != q.wrt_shape[0] * p:
+                return None
+        elif p < 1 or E.shape[1] % p or _hidden_layer_blocks(E, E.shape[1] // p, p, q.tol) is None:
+            return None
+        where = f"its first {E.shape[1]} columns"
+    return (
+        "this is D_w̄ y = [D_W̄ʰ y  D_w̄ᵒ y], the Jacobian with respect to all weights "
+        f"w̄ = [vec W̄ʰ; w̄ᵒ]; the question asks for the {q.symbol} block, {where}, which in "
+        "yours are correct"
+    )
+
+
+def _missing_feedback(S, E, ax, head, q):
+    """The answer is shorter along axis ``ax``: say what is missing, if it is at an end."""
+    n, k = S.shape[ax], E.shape[ax] - S.shape[ax]
+    one, many = _noun(S.ndim, ax)
+    missing = one if k == 1 else f"{k} {many}"  # "its first entry", "its first 2 entries"
+    if _close(S, np.take(E, np.arange(k, k + n), axis=ax), q.tol):
+        lead = np.take(E, np.arange(k), axis=ax)
+        if ax == 1 and np.all(lead == 1):
+            return (
+                "shape",
+                f"{head}: the leading column of ones of the closure is missing (e.g. H where "
+                "H̄ = [1 H] belongs, or X where X̄ = [1 X] belongs)",
+            )
+        return "shape", f"{head}: yours is the expected answer without its first {missing}"
+    if _close(S, np.take(E, np.arange(n), axis=ax), q.tol):
+        return "shape", f"{head}: yours is the expected answer without its last {missing}"
+    return None

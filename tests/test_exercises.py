@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lecturekit import jacobians, network
+from lecturekit import autodiff, jacobians, network
+from lecturekit.activations import get_activation
 from lecturekit.exercises import DIAGNOSES, Feedback, check
 from lecturekit.vectorise import closure, vec
 
@@ -125,16 +126,67 @@ def test_bias_included_in_kronecker_factor(net):
     assert f"{M}×{(N + 1) * P}" in fb.message and f"{M}×{(N + 1) * (P + 1)}" in fb.message
 
 
-def test_bias_included_in_a_vector(net):
+def test_bias_included_in_a_vector_when_the_question_says_bias_free(net):
+    # An extra leading weight is only known to be the bias when the question says so.
     _, _, wo = net
-    fb = check(wo, wo[1:], "wᵒ")
+    fb = check(wo, wo[1:], "wᵒ", bias_free=True)
     assert fb.diagnosis == "bias included"
+    assert "1 extra entry" in fb.message
 
 
 def test_bias_placed_last_is_still_bias_included():
     e = np.array([1.0, 2.0, 3.0])
-    fb = check(np.r_[e, 9.0], e, "wᵒ")
+    fb = check(np.r_[e, 9.0], e, "wᵒ", bias_free=True)
     assert fb.diagnosis == "bias included" and "first" in fb.message
+
+
+def test_extra_trailing_entry_is_not_blamed_on_the_bias():
+    e = np.array([1.0, 2.0, 3.0])
+    fb = check(np.r_[e, 9.0], e, "wᵒ")
+    assert fb.diagnosis == "shape" and "bias" not in fb.message
+    assert "1 extra entry at the end" in fb.message
+
+
+def test_grid_with_one_extra_leading_point_is_not_bias_included():
+    # The hat function on a grid that starts one step early: an extra point, not a bias.
+    x = np.linspace(-2, 2, 82)
+    hat = np.maximum(0, 1 - np.abs(x))
+    fb = check(hat, hat[1:], "y")
+    assert fb.diagnosis == "shape" and "bias" not in fb.message
+    assert "1 extra entry at the start" in fb.message and "entries" not in fb.message
+    fb = check(hat[:-1], hat, "y")
+    assert fb.diagnosis == "shape" and "without its last entry" in fb.message
+
+
+def test_leading_column_of_ones_is_bias_included(net):
+    # H̄ = [1 H] where H belongs: the deleted column is visibly the closure's constant.
+    X, Wh, wo = net
+    fw = network.forward(X, Wh, wo)
+    fb = check(fw.Hbar, fw.H, "H")
+    assert fb.diagnosis == "bias included" and "ones" in fb.message and "H̄" in fb.message
+    other = fw.Hbar.copy()
+    other[:, 0] = 2.0  # an extra column that is not the constant one
+    assert check(other, fw.H, "H").diagnosis == "shape"
+
+
+def test_whole_jacobian_for_the_hidden_block_is_named(net):
+    # D_w̄ y = [D_W̄ʰ y  D_w̄ᵒ y] handed in for D_W̄ʰ y: not "bias included ... bias last".
+    X, Wh, wo = net
+    D_w = jacobians.dy_dw(X, Wh, wo, "tanh", "sigmoid")
+    D_Wh = jacobians.dy_dWh(X, Wh, wo, "tanh", "sigmoid")
+    for ctx in ({"wrt_shape": Wh.shape}, {}):
+        fb = check(D_w, D_Wh, "D_W̄ʰ y", **ctx)
+        assert fb.diagnosis == "shape" and "bias" not in fb.message
+        assert "this is D_w̄ y" in fb.message and "the D_W̄ʰ y block" in fb.message
+
+
+def test_whole_jacobian_for_the_output_block_is_named(net):
+    X, Wh, wo = net
+    D_w = jacobians.dy_dw(X, Wh, wo, "tanh", "sigmoid")
+    D_wo = jacobians.dy_dwo(X, Wh, wo, "tanh", "sigmoid")
+    fb = check(D_w, D_wo, "D_w̄ᵒ y")
+    assert fb.diagnosis == "shape" and "bias" not in fb.message
+    assert "this is D_w̄ y" in fb.message and "the D_w̄ᵒ y block" in fb.message
 
 
 def test_bias_free_context_flags_extra_entry_even_with_other_errors():
@@ -171,10 +223,53 @@ def test_values_locates_entry_of_wrt_matrix(net):
     assert fb.diagnosis == "values" and "entry [1, 1]" in fb.message
 
 
+def test_one_wrong_entry_is_counted_in_the_singular():
+    E = np.arange(12.0).reshape(3, 4)
+    S = E.copy()
+    S[1, 1] += 1.0
+    assert "(1 of 12 entries differs)" in check(S, E, "A").message
+
+
 def test_sign_error_gets_a_hint():
     E = np.array([[1.0, -2.0], [3.0, 0.5], [1.0, 1.0]])
     fb = check(-E, E, "D_y ℓ")
-    assert fb.diagnosis == "values" and "negative" in fb.message
+    assert fb.diagnosis == "values" and "the negative of the expected one" in fb.message
+
+
+def test_multiple_is_worded_without_of():
+    E = np.array([[1.0, -2.0], [3.0, 0.5], [1.0, 1.0]])
+    fb = check(2 * E, E, "D_y ℓ")
+    assert "your answer is 2 times the expected one" in fb.message.lower()
+    assert "times of" not in fb.message
+
+
+def test_all_zeros_is_called_all_zeros(net):
+    X, Wh, wo = net
+    D = jacobians.dy_dWh(X, Wh, wo)
+    fb = check(np.zeros_like(D), D, "D_W̄ʰ y")
+    assert fb.diagnosis == "values" and "all zeros" in fb.message
+    assert "times" not in fb.message
+
+
+def test_all_zeros_is_wrong_when_the_expected_entries_are_tiny():
+    # A saturated output sigmoid: every entry of D_W̄ʰ y is far below an absolute 1e-8.
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(M, N))
+    Wh, wo = network.init_weights(N, P, seed=7)
+    wo[0] = 30.0  # z ≈ 30, so g′(z) = σ(z)(1 − σ(z)) ≈ e⁻³⁰ ≈ 1e-13
+    D = jacobians.dy_dWh(X, Wh, wo, "tanh", "sigmoid")
+    assert 0 < np.max(np.abs(D)) < 1e-10  # the premise: an absolute tolerance would pass 0
+    assert check(D, D, "D_W̄ʰ y").correct
+    fb = check(np.zeros_like(D), D, "D_W̄ʰ y")
+    assert not fb.correct and "all zeros" in fb.message
+    assert not check(D * (1 + 1e-3), D, "D_W̄ʰ y").correct
+
+
+def test_absolute_tolerance_only_where_the_expected_answer_is_zero():
+    zero = np.zeros(3)
+    assert check(np.full(3, 1e-10), zero, "r").correct
+    assert not check(np.full(3, 1e-6), zero, "r").correct
+    assert check(np.full(3, 1e-6), zero, "r", atol=1e-5).correct
 
 
 def test_nan_gets_a_clear_message():
@@ -182,14 +277,68 @@ def test_nan_gets_a_clear_message():
     S = E.copy()
     S[1, 2] = np.nan
     fb = check(S, E, "H")
-    assert not fb.correct and fb.diagnosis == "values"
+    assert not fb.correct and fb.diagnosis == "not finite"
     assert "NaN" in fb.message and "[1, 2]" in fb.message
+    S[1, 2] = np.inf
+    assert check(S, E, "H").diagnosis == "not finite"
+
+
+def test_complex_answer_has_its_own_diagnosis():
+    E = np.arange(4.0)
+    fb = check(E + 1e-3j, E, "y")
+    assert not fb.correct and fb.diagnosis == "complex"
+    assert "complex" in fb.message and "shape" not in fb.message
+    assert check(E + 0j, E, "y").correct  # a complex dtype holding real numbers is fine
 
 
 def test_unreadable_answer():
     fb = check(None, np.ones(3), "y")
-    assert not fb.correct and "could not read" in fb.message
-    assert check([[1, 2], [3]], np.ones(3), "y").diagnosis == "shape"
+    assert not fb.correct and fb.diagnosis == "unreadable" and "None" in fb.message
+    fb = check([[1, 2], [3]], np.ones(3), "y")
+    assert fb.diagnosis == "unreadable" and "different lengths" in fb.message
+    assert check("abc", np.ones(3), "y").diagnosis == "unreadable"
+
+
+def test_scalar_for_a_length_one_vector_is_accepted():
+    e = np.array([0.25])
+    for answer in (0.25, np.float64(0.25), np.array(0.25), np.array([[0.25]])):
+        assert check(answer, e, "y").correct
+    assert check(np.array([0.25]), np.array(0.25), "ℓ").correct
+
+
+def test_array_likes_holding_the_right_numbers_are_accepted(net):
+    sparse = pytest.importorskip("scipy.sparse")
+    sympy = pytest.importorskip("sympy")
+    X, Wh, wo = net
+    D = jacobians.dy_dWh(X, Wh, wo)
+    assert check(sparse.csr_matrix(D), D, "D_W̄ʰ y").correct
+    assert check(sparse.csr_array(D), D, "D_W̄ʰ y").correct
+    assert check(sympy.Matrix(D.tolist()), D, "D_W̄ʰ y").correct
+    assert check(sympy.Matrix([sympy.Rational(1, 2), 3]), np.array([0.5, 3.0]), "y").correct
+    assert check(autodiff.Tensor(D), D, "D_W̄ʰ y").correct
+    # and they still get diagnosed when wrong
+    assert check(sparse.csr_matrix(D.T), D, "D_W̄ʰ y").diagnosis == "missing transpose"
+    fb = check(sympy.Matrix([sympy.Symbol("x"), 3]), np.array([0.5, 3.0]), "y")
+    assert fb.diagnosis == "unreadable" and "symbol" in fb.message
+
+
+def test_torch_tensors_are_accepted_even_with_requires_grad(net):
+    torch = pytest.importorskip("torch")
+    X, Wh, wo = net
+    D = jacobians.dy_dWh(X, Wh, wo)
+    leaf = torch.tensor(D, requires_grad=True)
+    assert check(leaf, D, "D_W̄ʰ y").correct
+    assert check(leaf * 1.0, D, "D_W̄ʰ y").correct  # a non-leaf in a graph
+    assert check(leaf.float(), D, "D_W̄ʰ y", rtol=1e-6).correct
+    assert check(-leaf, D, "D_W̄ʰ y").diagnosis == "values"
+    assert check(torch.tensor(D + 1e-3j), D, "D_W̄ʰ y").diagnosis == "complex"
+
+
+def test_vector_shapes_are_printed_as_vectors():
+    fb = check(np.ones(4), np.ones(6), "y")
+    assert fb.diagnosis == "shape"
+    assert "a vector of length 6" in fb.message and "a vector of length 4" in fb.message
+    assert "be 6 " not in fb.message
 
 
 def test_vec_versus_matrix_shape_messages():
@@ -240,3 +389,84 @@ def test_elementwise_jacobian_with_both_sides_row_major(context):
     fb = check(np.diag(np.cos(A).ravel()), expected, "D_A f(A)", **context)
     assert fb.diagnosis == "row-major vec"
     assert "both the rows and the columns" in fb.message
+
+
+# -- the lecture's Kronecker and activation-factor slips in D_W̄ʰ y ---------------------------------
+
+
+def factors(X, Wh, wo, f="tanh", g="sigmoid"):
+    """The three factors of D_W̄ʰ y = [wᵒᵀ ⊗ diag(g′(z))] diag(f′(vec A)) (I_p ⊗ X̄), literally."""
+    fw = network.forward(X, Wh, wo, f, g)
+    g_prime = get_activation(g).df(fw.z)
+    f_prime = get_activation(f).df(fw.A)
+    p = Wh.shape[1]
+    left = np.kron(wo[1:][None, :], np.diag(g_prime))
+    return left, np.diag(vec(f_prime)), np.kron(np.eye(p), fw.Xbar)
+
+
+@pytest.mark.parametrize("with_shape", [True, False])
+def test_swapped_kronecker_factors_are_named(net, with_shape):
+    # (X̄ ⊗ I_p) where (I_p ⊗ X̄) belongs: same shape, other numbers.
+    X, Wh, wo = net
+    left, middle, right = factors(X, Wh, wo)
+    D = left @ middle @ right
+    wrong = left @ middle @ np.kron(closure(X), np.eye(P))
+    ctx = {"wrt_shape": Wh.shape} if with_shape else {}
+    fb = check(wrong, D, "D_W̄ʰ y", **ctx)
+    assert fb.diagnosis == "kronecker order"
+    assert "X̄ ⊗ I_p" in fb.message and "I_p ⊗ X̄" in fb.message
+
+
+def test_forgotten_diag_f_prime_is_named(net):
+    X, Wh, wo = net
+    left, middle, right = factors(X, Wh, wo)
+    fb = check(left @ right, left @ middle @ right, "D_W̄ʰ y", wrt_shape=Wh.shape)
+    assert fb.diagnosis == "missing factor" and "diag(f′(vec A)) is missing" in fb.message
+
+
+def test_forgotten_diag_g_prime_is_named(net):
+    X, Wh, wo = net
+    left, middle, right = factors(X, Wh, wo)
+    no_g = np.kron(wo[1:][None, :], np.eye(M))  # wᵒᵀ ⊗ I_m
+    fb = check(no_g @ middle @ right, left @ middle @ right, "D_W̄ʰ y", wrt_shape=Wh.shape)
+    assert fb.diagnosis == "missing factor" and "diag(g′(z)) is missing" in fb.message
+
+
+def test_warm_up_formula_with_activations_is_named(net):
+    X, Wh, wo = net
+    left, middle, right = factors(X, Wh, wo)
+    warm = np.kron(wo[1:][None, :], closure(X))  # wᵒᵀ ⊗ X̄
+    fb = check(warm, left @ middle @ right, "D_W̄ʰ y")
+    assert fb.diagnosis == "missing factor" and "wᵒᵀ ⊗ X̄" in fb.message
+
+
+def test_missing_factor_that_is_the_identity_is_not_flagged(net):
+    # With f the identity, diag(f′) = I: leaving it out is right, not a mistake.
+    X, Wh, wo = net
+    left, middle, right = factors(X, Wh, wo, f="identity")
+    assert check(left @ right, left @ middle @ right, "D_W̄ʰ y").correct
+
+
+def test_lecture_kron_without_transpose_is_named(net):
+    # The lecture's wᵒ ⊗ X̄ (mp × n̄) for wᵒᵀ ⊗ X̄ (m × n̄p): the transpose on wᵒ is missing.
+    X, Wh, wo = net
+    Xbar = closure(X)
+    fb = check(np.kron(wo[1:][:, None], Xbar), np.kron(wo[1:][None, :], Xbar), "D_W̄ʰ y")
+    assert fb.diagnosis == "shape"
+    assert "wᵒᵀ ⊗ X̄" in fb.message and "transpose on wᵒ is missing" in fb.message
+
+
+def test_lecture_kron_without_transpose_is_right_at_one_hidden_unit():
+    # At p = 1, wᵒ is a single number and wᵒ ⊗ X̄ = wᵒᵀ ⊗ X̄.
+    rng = np.random.default_rng(11)
+    Xbar = closure(rng.normal(size=(M, N)))
+    wo = rng.normal(size=1)
+    assert check(np.kron(wo[:, None], Xbar), np.kron(wo[None, :], Xbar), "D_W̄ʰ y").correct
+
+
+def test_kronecker_factors_swapped_in_the_warm_up_is_a_column_order(net):
+    # X̄ ⊗ wᵒᵀ for wᵒᵀ ⊗ X̄ orders the columns like vec(W̄ʰᵀ).
+    X, Wh, wo = net
+    Xbar = closure(X)
+    fb = check(np.kron(Xbar, wo[1:][None, :]), np.kron(wo[1:][None, :], Xbar), "D_W̄ʰ y")
+    assert fb.diagnosis == "row-major vec" and "Kronecker" in fb.message

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 
@@ -44,3 +47,126 @@ def finite_array(x, name: str, ndim: int | None = None, *, allow_complex: bool =
             "clean the data before differentiating"
         )
     return arr
+
+
+def real(x, name: str, *, minimum=None, strict=False, maximum=None, max_strict=True) -> float:
+    """Return ``x`` as a finite float, optionally bounded; errors name the symbol.
+
+    Parameters
+    ----------
+    x : number
+        A real number (``bool``, strings and arrays are refused).
+    name : str
+        The symbol, as the lecture writes it (``"λ"``, ``"lr (the learning rate η)"``).
+    minimum, maximum : float, optional
+        Bounds; ``strict`` makes the lower one exclusive (``x > minimum``), ``max_strict``
+        the upper one (``x < maximum``, the default).
+    """
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+        raise ValueError(f"{name} must be a real number; got {x!r}")
+    x = float(x)
+    if not np.isfinite(x):
+        raise ValueError(f"{name} must be finite; got {x}")
+    if minimum is not None and (x <= minimum if strict else x < minimum):
+        raise ValueError(f"{name} must be {'>' if strict else '≥'} {minimum:g}; got {x:g}")
+    if maximum is not None and (x >= maximum if max_strict else x > maximum):
+        raise ValueError(f"{name} must be {'<' if max_strict else '≤'} {maximum:g}; got {x:g}")
+    return x
+
+
+def integer(x, name: str, *, minimum=None) -> int:
+    """Return ``x`` as an int, refusing ``bool``, floats such as 0.5 and strings such as "10".
+
+    ``minimum`` is an inclusive lower bound (1 for a count of iterations or epochs).
+    """
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
+        raise ValueError(f"{name} must be an integer; got {x!r}")
+    x = int(x)
+    if minimum is not None and x < minimum:
+        raise ValueError(f"{name} must be at least {minimum}; got {x}")
+    return x
+
+
+def finite_result(x, what: str):
+    """Refuse a computed array that overflowed: ``what`` names the operation that produced it.
+
+    For results (not inputs): inputs get :func:`finite_array`, whose message blames the data.
+    """
+    if not np.all(np.isfinite(x)):
+        raise FloatingPointError(
+            f"{what} is not finite (an entry overflowed to ±inf or became NaN); "
+            "the values are too large for float64: scale the inputs or the weights down"
+        )
+    return x
+
+
+# ---------------------------------------------------------------------------------------------
+# Memory: one size helper and one guard, used by every function that forms a large array.
+
+#: Largest total size of the arrays one call may form before it is refused (1 GiB).
+MAX_BYTES = 2**30
+
+
+class ArrayTooLarge(MemoryError):
+    """Raised before allocating arrays that together would exceed the memory limit.
+
+    A subclass of :class:`MemoryError`, so ``except MemoryError`` catches it too.
+    """
+
+
+def array_bytes(*shapes, itemsize: int = 8) -> int:
+    """Bytes that arrays of the given shapes need together (``itemsize`` 8: float64).
+
+    Computed with Python integers, so sizes far beyond any machine do not overflow.
+
+    >>> array_bytes((1000, 1000))
+    8000000
+    """
+    return itemsize * sum(math.prod(int(s) for s in shape) for shape in shapes)
+
+
+def format_bytes(b: int) -> str:
+    """A size in bytes as a reader would say it: ``"1.00 GiB"``, ``"8.06 MiB"``."""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if b >= size:
+            return f"{b / size:.2f} {unit}"
+    return f"{b} B"
+
+
+def check_memory(what: str, arrays: dict, *, limit=None, cheaper: str | None = None) -> int:
+    """Refuse, before allocating, arrays whose total size exceeds ``limit``.
+
+    Parameters
+    ----------
+    what : str
+        The computation, e.g. ``"the literal Kronecker formula for D_W̄ʰ y"``.
+    arrays : dict
+        ``{name: shape}`` of the float64 arrays the computation would hold at once.
+    limit : int, optional
+        Bytes allowed (default :data:`MAX_BYTES`).
+    cheaper : str, optional
+        Advice naming a cheaper method, appended to the message.
+
+    Returns
+    -------
+    int
+        The bytes needed (when within the limit).
+
+    Raises
+    ------
+    ArrayTooLarge
+        Naming every array with its shape and size, the total and the limit.
+    """
+    limit = MAX_BYTES if limit is None else real(limit, "max_bytes", minimum=0)
+    need = array_bytes(*arrays.values())
+    if need > limit:
+        parts = ", ".join(
+            f"{name} ({shape_str(shape)}, {format_bytes(array_bytes(shape))})"
+            for name, shape in arrays.items()
+        )
+        advice = f"; {cheaper}" if cheaper else ""
+        raise ArrayTooLarge(
+            f"{what} would need {parts}: {format_bytes(need)} in all, above the limit of "
+            f"{format_bytes(limit)}{advice}"
+        )
+    return need

@@ -23,12 +23,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import finite_array, shape_str
+from ._validate import array_bytes, check_memory, finite_array, format_bytes, shape_str
 from .activations import get_activation
 from .vectorise import closure, vec
-
-#: Largest total size of the explicit matrices ``method="kron"`` may form (256 MiB).
-KRON_MAX_BYTES = 2**28
 
 
 class Forward2(NamedTuple):
@@ -166,29 +163,34 @@ def _kron_factors(fw, Wh2, wo, f1, f2, g):
     return left, d2, back, d1, right1, right2
 
 
-def _kron_bytes(m, nbar, p1, p2):
-    return 8 * (
-        m * m * p2
-        + (m * p2) ** 2
-        + m * p2 * m * p1
-        + (m * p1) ** 2
-        + m * p1 * nbar * p1
-        + m * p2 * (p1 + 1) * p2
-    )
+def _kron_shapes(m, nbar, p1, p2):
+    """Names and shapes of the six explicit factors :func:`_kron_factors` forms."""
+    return {
+        "wᵒᵀ ⊗ diag(g′(z))": (m, m * p2),
+        "diag(f₂′(vec A₂))": (m * p2, m * p2),
+        "W₂ᵀ ⊗ I_m": (m * p2, m * p1),
+        "diag(f₁′(vec A₁))": (m * p1, m * p1),
+        "I_p₁ ⊗ X̄": (m * p1, nbar * p1),
+        "I_p₂ ⊗ H̄₁": (m * p2, (p1 + 1) * p2),
+    }
 
 
 def _check_method(method, fw, max_bytes):
     if method not in ("structured", "kron"):
         raise ValueError(f'method must be "structured" or "kron"; got {method!r}')
+    m, nbar = fw.Xbar.shape
+    p1, p2 = fw.A1.shape[1], fw.A2.shape[1]
+    structured = {"D_W̄₁ y": (m, nbar * p1), "D_W̄₂ y": (m, (p1 + 1) * p2)}
     if method == "kron":
-        m, nbar = fw.Xbar.shape
-        need = _kron_bytes(m, nbar, fw.A1.shape[1], fw.A2.shape[1])
-        limit = KRON_MAX_BYTES if max_bytes is None else max_bytes
-        if need > limit:
-            raise MemoryError(
-                f"the literal Kronecker formula at m={m} would need {need / 2**20:.1f} MiB "
-                f'(limit {limit / 2**20:.1f} MiB); use method="structured"'
-            )
+        check_memory(
+            f"the literal Kronecker formula at m={m}",
+            _kron_shapes(m, nbar, p1, p2),
+            limit=max_bytes,
+            cheaper='use method="structured", which needs at most '
+            + format_bytes(array_bytes(*structured.values())),
+        )
+    else:
+        check_memory(f"the two-layer Jacobians at m={m}", structured)
 
 
 def dy_dWh2(
@@ -204,6 +206,14 @@ def dy_dWh2(
     method : {"structured", "kron"}
         ``"kron"`` forms the factors literally (for teaching; memory grows as m²);
         ``"structured"`` scales rows of ``H̄₁`` instead, O(m·p̄₁·p₂).
+    max_bytes : int, optional
+        Memory limit for ``"kron"`` (default: the package's one limit,
+        :data:`lecturekit._validate.MAX_BYTES`).
+
+    Raises
+    ------
+    lecturekit.jacobians.JacobianTooLarge
+        Before allocating, if the arrays the method forms exceed the limit.
 
     Returns
     -------
@@ -233,6 +243,8 @@ def dy_dWh1(
     method : {"structured", "kron"}
         ``"kron"`` multiplies the five factors literally; ``"structured"`` uses
         ``S₁ = (S₂ W₂ᵀ) ⊙ f₁′(A₁)`` with ``S₂ = g′(z) wᵒᵀ ⊙ f₂′(A₂)`` and scales rows of ``X̄``.
+    max_bytes : int, optional
+        As in :func:`dy_dWh2`.
 
     Returns
     -------

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import sympy as sp
 
-from ._validate import finite_array, shape_str
+from ._validate import array_bytes, check_memory, finite_array, format_bytes, shape_str
 from .activations import get_activation
 from .vectorise import closure, kron_vec_matrix, unvec, vec
 
@@ -231,10 +231,17 @@ def hidden_layer(X, Wh, f="tanh", method="matrix"):
         ``"neurons"``: one regression per hidden neuron, ``H[:, j] = f(X̄ W̄ʰ[:, j])``.
         ``"kron"``: the "one big linear regression" ``vec H = f((I_p ⊗ X̄) vec W̄ʰ)``, using
         ``vec(X̄ W̄ʰ I_p) = (I_p ⊗ X̄) vec W̄ʰ`` and ``vec(f(·)) = f(vec(·))``, then unvec.
+        The mp × n̄p matrix ``I_p ⊗ X̄`` is refused before allocation when it exceeds the
+        package's memory limit (:data:`lecturekit._validate.MAX_BYTES`).
 
     Returns
     -------
     H : ndarray, shape (m, p)
+
+    Raises
+    ------
+    lecturekit.jacobians.JacobianTooLarge
+        A :class:`MemoryError`: ``method="kron"`` at a size whose ``I_p ⊗ X̄`` is too large.
     """
     X = _features(X)
     Xbar = closure(X)
@@ -251,6 +258,12 @@ def hidden_layer(X, Wh, f="tanh", method="matrix"):
     if method == "neurons":
         return np.column_stack([act.f(Xbar @ Wh[:, j]) for j in range(p)])
     if method == "kron":
+        nbar = Xbar.shape[1]
+        check_memory(
+            f"the one big regression at m={m}, n̄={nbar}, p={p}",
+            {"I_p ⊗ X̄": (m * p, nbar * p)},
+            cheaper='method="matrix" computes the same H in ' + format_bytes(array_bytes((m, p))),
+        )
         big = kron_vec_matrix(Xbar, np.eye(p))  # I_p ⊗ X̄, block diagonal, mp × n̄p
         return unvec(act.f(big @ vec(Wh)), (m, p))
     raise ValueError(f'method must be "matrix", "neurons" or "kron"; got {method!r}')

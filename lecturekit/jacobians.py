@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import MAX_BYTES, ArrayTooLarge, array_bytes, check_memory, format_bytes
 from .activations import get_activation
-from .network import forward
+from .network import check_shapes, forward
 
-#: Largest total size of the explicit matrices ``method="kron"`` may form (1 GiB).
-KRON_MAX_BYTES = 2**30
+#: The package's one memory limit (:data:`lecturekit._validate.MAX_BYTES`, 1 GiB), under the
+#: name chapter 4 uses for the literal Kronecker formula.
+KRON_MAX_BYTES = MAX_BYTES
 
-
-class JacobianTooLarge(MemoryError):
-    """Raised when the literal Kronecker formula would need more memory than allowed."""
+#: The package's one "too large" error (a :class:`MemoryError`), under its chapter-4 name.
+JacobianTooLarge = ArrayTooLarge
 
 
 def dy_dwo(X, Wh, wo, f="tanh", g="identity"):
@@ -38,13 +39,22 @@ def dy_dwo(X, Wh, wo, f="tanh", g="identity"):
     return get_activation(g).df(fw.z)[:, None] * fw.Hbar
 
 
+def _kron_factors(m, nbar, p):
+    """Names and shapes of the literal formula's three explicit factors."""
+    return {
+        "wᵒᵀ ⊗ diag(g′(z))": (m, m * p),
+        "diag(f′(vec A))": (m * p, m * p),
+        "I_p ⊗ X̄": (m * p, nbar * p),
+    }
+
+
 def kron_bytes(m, n, p):
     """Bytes of float64 storage the literal formula's three explicit factors need.
 
-    ``wᵒᵀ ⊗ diag(g′)`` is m × mp, ``diag(f′(vec A))`` is mp × mp, ``I_p ⊗ X̄`` is mp × n̄p.
+    ``wᵒᵀ ⊗ diag(g′)`` is m × mp, ``diag(f′(vec A))`` is mp × mp, ``I_p ⊗ X̄`` is mp × n̄p
+    (n features, n̄ = n + 1); counted by :func:`lecturekit._validate.array_bytes`.
     """
-    mp = m * p
-    return 8 * (m * mp + mp * mp + mp * (n + 1) * p)
+    return array_bytes(*_kron_factors(m, n + 1, p).values())
 
 
 def dy_dWh(X, Wh, wo, f="tanh", g="identity", method="structured", max_bytes=None):
@@ -62,7 +72,8 @@ def dy_dWh(X, Wh, wo, f="tanh", g="identity", method="structured", max_bytes=Non
         ``(g′(z) ⊙ wᵒⱼ f′(A[:, j])) ⊙ X̄`` (each row of X̄ scaled), never forming a Kronecker
         or diagonal matrix: O(m·n̄·p) time and memory.
     max_bytes : int, optional
-        Memory limit for ``"kron"`` (default :data:`KRON_MAX_BYTES`).
+        Memory limit for ``"kron"`` (default :data:`KRON_MAX_BYTES`). The structured method
+        is held to :data:`KRON_MAX_BYTES` for the m × n̄p result itself.
 
     Returns
     -------
@@ -72,32 +83,42 @@ def dy_dWh(X, Wh, wo, f="tanh", g="identity", method="structured", max_bytes=Non
     Raises
     ------
     JacobianTooLarge
-        If ``method="kron"`` would need more than ``max_bytes``.
+        Before allocating, if ``method="kron"`` would need more than ``max_bytes``, or the
+        result of ``method="structured"`` more than :data:`KRON_MAX_BYTES`.
     """
-    fw = forward(X, Wh, wo, f, g)
+    if method not in ("structured", "kron"):
+        raise ValueError(f'method must be "structured" or "kron"; got {method!r}')
+    allow_complex = any(np.iscomplexobj(a) for a in (X, Wh, wo))  # complex-step checks
+    Xbar, Wh, wo = check_shapes(X, Wh, wo, allow_complex=allow_complex)
+    m, nbar = Xbar.shape
+    p = Wh.shape[1]
+    # Refuse before the forward pass: the result (or the factors) would dwarf it.
+    if method == "structured":
+        check_memory(
+            f"D_W̄ʰ y at m={m}, n̄={nbar}, p={p}",
+            {"D_W̄ʰ y": (m, nbar * p)},
+            cheaper="for the loss gradient alone use train.loss_and_gradient, which never "
+            f"forms the Jacobian ({format_bytes(array_bytes((m, p), (nbar, p)))})",
+        )
+    else:
+        check_memory(
+            f"the literal Kronecker formula at m={m}, n̄={nbar}, p={p}",
+            _kron_factors(m, nbar, p),
+            limit=max_bytes,
+            cheaper='use method="structured", which needs '
+            + format_bytes(array_bytes((m, nbar * p))),
+        )
+    fw = forward(Xbar[:, 1:], Wh, wo, f, g)
     f, g = get_activation(f), get_activation(g)
-    m, nbar = fw.Xbar.shape
-    p = fw.A.shape[1]
-    wo_free = np.asarray(wo).reshape(-1)[1:]  # wᵒ: the bias does not see W̄ʰ
+    wo_free = wo[1:]  # wᵒ: the bias does not see W̄ʰ
     gprime = g.df(fw.z)
     if method == "structured":
         S = gprime[:, None] * f.df(fw.A) * wo_free[None, :]  # m×p, S[i, j] = ∂yᵢ/∂Aᵢⱼ
         return (S[:, :, None] * fw.Xbar[:, None, :]).reshape(m, p * nbar)
-    if method == "kron":
-        limit = KRON_MAX_BYTES if max_bytes is None else max_bytes
-        need = kron_bytes(m, nbar - 1, p)
-        if need > limit:
-            raise JacobianTooLarge(
-                f"the literal Kronecker formula at m={m}, n̄={nbar}, p={p} would need "
-                f"{need / 2**30:.2f} GiB (limit {limit / 2**30:.2f} GiB); "
-                'use method="structured", which needs '
-                f"{8 * m * nbar * p / 2**20:.2f} MiB"
-            )
-        left = np.kron(wo_free[None, :], np.diag(gprime))  # wᵒᵀ ⊗ diag(g′(z)): m × mp
-        middle = np.diag(f.df(fw.A).reshape(-1, order="F"))  # diag(f′(vec A)): mp × mp
-        right = np.kron(np.eye(p), fw.Xbar)  # I_p ⊗ X̄: mp × n̄p
-        return left @ middle @ right
-    raise ValueError(f'method must be "structured" or "kron"; got {method!r}')
+    left = np.kron(wo_free[None, :], np.diag(gprime))  # wᵒᵀ ⊗ diag(g′(z)): m × mp
+    middle = np.diag(f.df(fw.A).reshape(-1, order="F"))  # diag(f′(vec A)): mp × mp
+    right = np.kron(np.eye(p), fw.Xbar)  # I_p ⊗ X̄: mp × n̄p
+    return left @ middle @ right
 
 
 def dy_dw(X, Wh, wo, f="tanh", g="identity"):

@@ -93,7 +93,7 @@ def entrywise_jacobians(sym: NetworkSymbols, f=None, g=None):
 class Verification(NamedTuple):
     D_wo_difference: sp.Matrix
     D_Wh_difference: sp.Matrix
-    holds: bool
+    holds: bool  # True only if both differences simplify to zero matrices
 
 
 def verify_jacobians(m=2, n=2, p=2, f=None, g=None) -> Verification:
@@ -105,13 +105,20 @@ def verify_jacobians(m=2, n=2, p=2, f=None, g=None) -> Verification:
         Observations, features and hidden units (each 1..3).
     f, g : str, Activation or None
         Activations; ``None`` means an undefined (generic) function.
+
+    Returns
+    -------
+    Verification
+        ``holds`` is a bool: True when both differences are zero, False when either is not
+        (or sympy cannot decide, which is no proof).
     """
     sym = network_symbols(m, n, p)
     e_wo, e_Wh = entrywise_jacobians(sym, f, g)
     k_wo, k_Wh = kron_jacobians(sym, f, g)
     d_wo = sp.simplify(e_wo - k_wo)
     d_Wh = sp.simplify(e_Wh - k_Wh)
-    return Verification(d_wo, d_Wh, d_wo.is_zero_matrix and d_Wh.is_zero_matrix)
+    # is_zero_matrix is True, False or None (undecided); only True proves the formula
+    return Verification(d_wo, d_Wh, d_wo.is_zero_matrix is True and d_Wh.is_zero_matrix is True)
 
 
 def latex_matrix(M, name=None):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import finite_array, shape_str
+from ._validate import check_memory, finite_array, integer, shape_str
 
 
 def closure(X):
@@ -36,9 +36,10 @@ def vec(A):
     """Stack the columns of ``A`` into one vector (column-major order).
 
     ``vec(A)[i + j*m] = A[i, j]`` for ``A`` of shape (m, n), so ``vec(A)`` has length mn.
-    A vector is returned unchanged (it is already "vec'd").
+    A vector is returned unchanged (it is already "vec'd"). Entries must be finite numbers
+    (complex is kept).
     """
-    A = np.asarray(A)
+    A = finite_array(A, "A", allow_complex=True)
     if A.ndim > 2:
         raise ValueError(f"vec takes a vector or matrix; got shape {shape_str(A.shape)}")
     return A.reshape(-1, order="F")
@@ -47,10 +48,11 @@ def vec(A):
 def unvec(v, shape):
     """Invert ``vec``: refill a matrix of ``shape`` column by column.
 
-    Satisfies ``unvec(vec(A), A.shape) == A``.
+    Satisfies ``unvec(vec(A), A.shape) == A``. ``shape`` must hold non-negative integers
+    (a float such as 2.5 is refused rather than truncated).
     """
-    v = np.asarray(v)
-    shape = tuple(int(s) for s in shape)
+    v = finite_array(v, "v", allow_complex=True)
+    shape = tuple(integer(s, f"shape[{k}]", minimum=0) for k, s in enumerate(np.atleast_1d(shape)))
     if v.ndim != 1 or v.size != int(np.prod(shape)):
         raise ValueError(
             f"unvec needs a vector of length {int(np.prod(shape))} for shape "
@@ -63,10 +65,13 @@ def kron_vec_matrix(A, B):
     """The matrix ``Bᵀ ⊗ A`` that maps ``vec(X)`` to ``vec(A X B)``.
 
     Implements the identity ``vec(A X B) = (Bᵀ ⊗ A) vec(X)`` (Magnus & Neudecker).
-    For ``A`` (k×m) and ``B`` (n×l), the result is (kl)×(mn).
+    For ``A`` (k×m) and ``B`` (n×l), the result is (kl)×(mn); it is refused before allocation
+    if larger than the package's memory limit (:data:`lecturekit._validate.MAX_BYTES`).
     """
     A = finite_array(A, "A", 2, allow_complex=True)
     B = finite_array(B, "B", 2, allow_complex=True)
+    (k, m), (n, l) = A.shape, B.shape
+    check_memory("the Kronecker product Bᵀ ⊗ A", {"Bᵀ ⊗ A": (k * l, m * n)})
     return np.kron(B.T, A)
 
 

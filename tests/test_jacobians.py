@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 
 import lecturekit as lk
 from lecturekit import checks, symbolic
-from lecturekit.jacobians import JacobianTooLarge, dy_dw, dy_dWh, dy_dwo, kron_bytes
+from lecturekit.jacobians import (
+    KRON_MAX_BYTES,
+    JacobianTooLarge,
+    dy_dw,
+    dy_dWh,
+    dy_dwo,
+    kron_bytes,
+)
 
 SMOOTH = ["identity", "sigmoid", "tanh", "softplus"]
 PAIRS = list(itertools.product(SMOOTH, SMOOTH))
@@ -90,12 +97,42 @@ def test_symbolic_proof_named_activations(f, g):
     assert symbolic.verify_jacobians(2, 2, 2, f, g).holds
 
 
-def test_symbolic_detects_a_wrong_formula():
-    # the lecture's literal w̄ᵒ (with the bias) cannot even be multiplied: shapes differ
-    sym = symbolic.network_symbols(2, 1, 2)
-    _, k_Wh = symbolic.kron_jacobians(sym)
-    wrong = symbolic.sp.kronecker_product(sym.wo.T, symbolic.sp.eye(2))
-    assert wrong.shape != (2, sym.Xbar.rows * 2) or wrong.cols != k_Wh.rows * 2
+@pytest.mark.parametrize(
+    "mistake",
+    ["X̄ ⊗ I_p for I_p ⊗ X̄", "no diag(f′)", "no diag(g′)"],
+)
+def test_symbolic_detects_a_wrong_formula(monkeypatch, mistake):
+    sp = symbolic.sp
+    right = symbolic.kron_jacobians
+
+    def wrong(sym, f=None, g=None):
+        D_wo, _ = right(sym, f, g)
+        m, p = sym.Xbar.rows, sym.Wh.cols
+        A = sym.Xbar * sym.Wh
+        _, dF = symbolic._scalar_fn(f, "f")
+        _, dG = symbolic._scalar_fn(g, "g")
+        Hbar = sp.Matrix.hstack(sp.ones(m, 1), A.applyfunc(symbolic._scalar_fn(f, "f")[0]))
+        Dg = sp.diag(*[dG(zi) for zi in Hbar * sym.wo])
+        middle = sp.diag(*[dF(a) for a in symbolic.vec(A)])
+        right_factor = sp.kronecker_product(sp.eye(p), sym.Xbar)
+        if mistake == "X̄ ⊗ I_p for I_p ⊗ X̄":
+            right_factor = sp.kronecker_product(sym.Xbar, sp.eye(p))
+        elif mistake == "no diag(f′)":
+            middle = sp.eye(m * p)
+        else:
+            Dg = sp.eye(m)
+        return D_wo, sp.kronecker_product(sym.wo[1:, :].T, Dg) * middle * right_factor
+
+    # at m = n̄ = p = 2 every factor has the right shape, so only the values can tell
+    monkeypatch.setattr(symbolic, "kron_jacobians", wrong)
+    result = symbolic.verify_jacobians(2, 1, 2)
+    assert result.holds is False
+    assert result.D_wo_difference.is_zero_matrix and not result.D_Wh_difference.is_zero_matrix
+
+
+def test_symbolic_proof_holds_is_a_bool():
+    result = symbolic.verify_jacobians(2, 1, 2)
+    assert result.holds is True
 
 
 def test_symbolic_refuses_large_sizes():
@@ -104,11 +141,40 @@ def test_symbolic_refuses_large_sizes():
 
 
 def test_kron_refuses_when_too_large():
+    # 74 GiB of factors: refused before anything is allocated (the inputs are 0.3 MB)
     X, Wh, wo = problem(3000, 10, 32, 0)
     need = kron_bytes(3000, 10, 32)
-    assert need > 2**30
-    with pytest.raises(JacobianTooLarge, match=r"would need \d+\.\d+ GiB"):
+    assert need == 8 * (3000 * 96000 + 96000**2 + 96000 * 11 * 32) > KRON_MAX_BYTES
+    with pytest.raises(JacobianTooLarge) as err:
         dy_dWh(X, Wh, wo, method="kron")
+    message = str(err.value)
+    for part in ("diag(f′(vec A)) (96000×96000, 68.66 GiB)", "above the limit of 1.00 GiB"):
+        assert part in message
+    assert 'use method="structured", which needs 8.06 MiB' in message
+    assert isinstance(err.value, MemoryError)
+
+
+def test_structured_refuses_a_jacobian_larger_than_the_limit():
+    # D_W̄ʰ y at m = 4000, n̄ = 2001, p = 2000 is 4000 × 4 002 000: 119 GiB, refused before
+    # the forward pass (the inputs are 61 MiB and 31 MiB)
+    m, n, p = 4000, 2000, 2000
+    X, Wh, wo = np.zeros((m, n)), np.zeros((n + 1, p)), np.zeros(p + 1)
+    with pytest.raises(JacobianTooLarge, match=r"D_W̄ʰ y \(4000×4002000, 119\.\d+ GiB\)") as err:
+        dy_dWh(X, Wh, wo)
+    assert "train.loss_and_gradient" in str(err.value)
+
+
+def test_one_size_helper_and_one_limit():
+    from lecturekit import _validate, deep
+
+    assert JacobianTooLarge is _validate.ArrayTooLarge and issubclass(JacobianTooLarge, MemoryError)
+    assert KRON_MAX_BYTES == _validate.MAX_BYTES
+    assert _validate.array_bytes((3, 4), (5,)) == 8 * 17
+    assert kron_bytes(4, 1, 3) == _validate.array_bytes((4, 12), (12, 12), (12, 6))
+    # the two-layer guard is the same one, with the same limit
+    X, W1, W2, wo = (np.zeros((2000, 1)), np.zeros((2, 8)), np.zeros((9, 8)), np.zeros(9))
+    with pytest.raises(JacobianTooLarge, match="above the limit of 1.00 GiB"):
+        deep.dy_dWh1(X, W1, W2, wo, method="kron")
 
 
 def test_unknown_method():

@@ -217,8 +217,11 @@ def test_bias_term_literal_one_times_wo_is_a_matrix(net):
     assert literal.shape == (M, P)
     with pytest.raises(ValueError):
         literal + fw.H @ wo[1:]  # m×p plus m: not defined (and numpy refuses, as p ≠ m)
-    corrected = np.ones(M) * wo[0] + fw.H @ wo[1:]  # 1 w₀ᵒ + H wᵒ
-    np.testing.assert_allclose(corrected, fw.y)
+    # y = 1 w₀ᵒ + H wᵒ: finite differences give ∂y/∂w₀ᵒ = 1 and ∂y/∂wᵒ = H, and y is that sum.
+    D = fd_wrt_wo(X, Wh, wo, "identity", "identity")
+    np.testing.assert_allclose(D[:, 0], 1.0, atol=1e-8)
+    np.testing.assert_allclose(D[:, 1:], fw.H, atol=1e-8)
+    np.testing.assert_allclose(np.ones(M) * wo[0] + D[:, 1:] @ wo[1:], fw.y, atol=1e-8)
 
 
 # errata-dhbar ------------------------------------------------------------------------------------
@@ -534,7 +537,8 @@ def test_composite_concat_ones_beside_H_not_added(net):
     with pytest.raises(ValueError):
         added @ wo  # p columns cannot meet p̄ weights
     beside = np.hstack([np.ones((M, 1)), fw.H])  # [1 H] = H̄: m×p̄
-    np.testing.assert_allclose(beside @ wo, fw.y)
+    # With g(z) = z the matrix that multiplies w̄ᵒ is D_w̄ᵒ y: finite differences give [1 H].
+    np.testing.assert_allclose(fd_wrt_wo(X, Wh, wo, "tanh", "identity"), beside, atol=1e-8)
 
 
 def test_correct_elementwise_block_diagonal_and_loss_derivative(net):

@@ -6,8 +6,11 @@ to loopback is blocked and counted as a failure, so a page that needs the intern
 as it would in a lecture theatre without wifi. For each page of ``_toc.yml``: the page loads
 without console errors or failed requests; where there is maths, MathJax has typeset every
 formula without errors; every image has loaded and has alt text; every internal link and
-anchor resolves. A full-page screenshot of each page goes to ``screenshots/`` next to the
-site's folder (``_build/screenshots/`` by default). The search page must find "Kronecker".
+anchor resolves; no output shows an error or a traceback; every code cell that draws a figure
+shows one; no widget output is an empty area (see ``cell_problems``). A full-page screenshot of
+each page goes to ``screenshots/`` next to the site's folder (``_build/screenshots/`` by
+default). The search page must find "Kronecker". The sidebar toggle opens and closes the chapter
+list at a phone's width (390 px) and a desktop's (1280 px).
 
 Chromium is Debian's (``apt-get install -y chromium``), driven by the pinned playwright.
 Without it the tests skip with instructions; under CI (``CI`` set) they fail instead.
@@ -18,6 +21,7 @@ from __future__ import annotations
 import functools
 import html.parser
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -279,6 +283,94 @@ MATH_REPORT = """() => {
 }"""
 
 
+# One record per code cell of a page (myst-nb: div.cell > div.cell_input, div.cell_output).
+# The source is the highlighted code's text (without the copy button's label); an error output
+# is myst-nb's `traceback` or `stderr` output; a widget is its view script, and it counts as
+# rendered only if a widget manager drew something of nonzero size in its output area.
+# `after_text` says whether prose stands between this cell and the previous code cell.
+CELL_REPORT = """() => {
+    const cells = Array.from(document.querySelectorAll("div.cell"));
+    return cells.map((cell, index) => {
+        const input = cell.querySelector(".cell_input pre");
+        const output = cell.querySelector(".cell_output");
+        const images = output ? Array.from(output.querySelectorAll("img")) : [];
+        const views = output ? Array.from(output.querySelectorAll(
+            'script[type="application/vnd.jupyter.widget-view+json"]')) : [];
+        const drawn = el => {
+            const r = el.getBoundingClientRect();
+            return r.width > 0 && r.height > 0;
+        };
+        const rendered = views.filter(v => Array.from(v.parentElement.querySelectorAll(
+            ".jupyter-widgets, .widget-box, .lm-Widget")).some(drawn));
+        let between = false;
+        if (index > 0) {
+            // Any element with text between the previous cell and this one is prose.
+            const range = document.createRange();
+            range.setStartAfter(cells[index - 1]);
+            range.setEndBefore(cell);
+            between = range.toString().trim().length > 0;
+        }
+        return {
+            index: index,
+            source: input ? input.textContent : "",
+            output_text: output ? output.innerText : "",
+            error_outputs: output ? Array.from(output.querySelectorAll(".traceback, .stderr"))
+                .map(e => (e.innerText || e.textContent).trim().slice(0, 300)) : [],
+            images: images.filter(img => img.complete && img.naturalWidth > 0).length,
+            widgets: views.length,
+            unrendered_widgets: views.length - rendered.length,
+            after_text: between,
+        };
+    });
+}"""
+
+# A cell "makes a figure" when it shows one: plt.show(), or a last line that is a figure
+# (a bare `fig`, or a call of one of lecturekit's `*_figure` functions).
+SHOWS_FIGURE = re.compile(r"^\s*plt\.show\(\)", re.M)
+LAST_LINE_FIGURE = re.compile(r"^\s*(fig|[\w.]*_figure\(.*\)?)\s*(#.*)?$")
+# An exception printed by the code itself, not by the kernel (so not an error output).
+PRINTED_ERROR = re.compile(r"Traceback \(most recent call last\)|^\w+(Error|Exception): ", re.M)
+
+
+def makes_figure(source: str) -> bool:
+    lines = [line for line in source.splitlines() if line.strip()]
+    return bool(SHOWS_FIGURE.search(source)) or bool(lines and LAST_LINE_FIGURE.match(lines[-1]))
+
+
+def cell_problems(cells: list[dict]) -> list[str]:
+    """What a reader would call broken in a page's code cells.
+
+    - any error output (a traceback, stderr) or a traceback printed in an output;
+    - a cell that makes a figure (``makes_figure``) whose output shows no loaded image;
+    - an empty widget area: a widget output that nothing rendered (offline there is no widget
+      JavaScript), with no static figure beside it: no loaded image in the same cell's output,
+      nor in the code cell directly before it with no prose between (a figure of the
+      widget's starting values, which is what a reader without a kernel sees).
+    """
+    problems = []
+    for i, cell in enumerate(cells):
+        where = f"code cell {cell['index'] + 1}"
+        first_line = next((ln.strip() for ln in cell["source"].splitlines() if ln.strip()), "")
+        for text in cell["error_outputs"]:
+            problems.append(f"{where} ({first_line[:50]!r}) shows an error output: {text!r}")
+        if not cell["error_outputs"] and PRINTED_ERROR.search(cell["output_text"]):
+            problems.append(f"{where} ({first_line[:50]!r}) prints a traceback or an exception")
+        if makes_figure(cell["source"]) and cell["images"] == 0:
+            problems.append(f"{where} ({first_line[:50]!r}) makes a figure but shows none")
+        if cell["unrendered_widgets"]:
+            beside = cell["images"]
+            if i > 0 and not cell["after_text"]:
+                beside += cells[i - 1]["images"]
+            if beside < cell["unrendered_widgets"]:
+                problems.append(
+                    f"{where} ({first_line[:50]!r}): {cell['unrendered_widgets']} widget "
+                    f"output(s) render nothing and only {beside} static figure(s) stand beside "
+                    "them: the reader sees an empty area (draw the starting values' figure in "
+                    "the same cell or in the cell just before)"
+                )
+    return problems
+
+
 @pytest.mark.parametrize("doc", TOC_DOCS)
 def test_page(doc, site, base_url, visit, screenshot_dir):
     """One page of the table of contents, checked the way a reader would meet it."""
@@ -311,6 +403,9 @@ def test_page(doc, site, base_url, visit, screenshot_dir):
         if not img["alt"]:
             problems.append(f"image without alt text: {name}")
 
+    # Code cells: no error output, no missing figure, no empty widget area.
+    problems += cell_problems(page.evaluate(CELL_REPORT))
+
     # Links and anchors.
     link_problems, _ = check_internal_links(page, site, base_url)
     problems += link_problems
@@ -329,6 +424,69 @@ def test_page(doc, site, base_url, visit, screenshot_dir):
     problems += [f"request failed: {text}" for text in visit.failed]
     problems += [f"needs the internet (blocked): {url}" for url in visit.blocked]
     assert not problems, f"{doc}.html:\n  " + "\n  ".join(problems)
+
+
+# The sidebar's chapter links a reader can click: inside the viewport and not covered (the
+# element at the link's point is the link). A drawer slid off-screen or hidden counts as closed.
+REACHABLE_CHAPTER_LINKS = """() => {
+    const links = Array.from(document.querySelectorAll(
+        ".bd-sidebar-primary nav a.reference.internal"));
+    return links.filter(a => {
+        const r = a.getBoundingClientRect();
+        const x = r.left + Math.min(r.width / 2, 20), y = r.top + r.height / 2;
+        if (!(r.width > 0 && r.height > 0 && x >= 0 && x < innerWidth && y >= 0
+              && y < innerHeight)) { return false; }
+        const hit = document.elementFromPoint(x, y);
+        return !!hit && (hit === a || a.contains(hit));
+    }).map(a => a.getAttribute("href"));
+}"""
+NAV_PAGE = next((doc for doc in TOC_DOCS if doc.startswith("notebooks/")), TOC_DOCS[0])
+TOGGLE = "button.primary-toggle"
+SETTLE_MS = 600  # the drawer's slide transition
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_sidebar_toggle_opens_and_closes_the_navigation(width, site, browser, base_url):
+    """A phone reader (390 px) opens the chapter list with the toggle and closes it again
+    (overlay); on a desktop (1280 px) the list is open and the toggle hides and shows it."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}{NAV_PAGE}.html", wait_until="load")
+        chapters = {f"{doc.rsplit('/', 1)[-1]}.html" for doc in TOC_DOCS if doc != NAV_PAGE}
+
+        def reachable() -> list[str]:
+            page.wait_for_timeout(SETTLE_MS)
+            return page.evaluate(REACHABLE_CHAPTER_LINKS)
+
+        def assert_open(when: str) -> None:
+            links = reachable()
+            assert links, f"{width} px, {when}: the navigation should be open, no chapter link is"
+            named = {href.split("#")[0].rsplit("/", 1)[-1] for href in links}
+            assert named & chapters, f"{width} px, {when}: no chapter among the links {links}"
+
+        def assert_closed(when: str) -> None:
+            links = reachable()
+            assert not links, f"{width} px, {when}: the navigation should be closed: {links}"
+
+        toggle = page.locator(TOGGLE)
+        assert toggle.count() == 1 and toggle.is_visible(), f"{width} px: no sidebar toggle"
+        if width < 960:  # pydata-sphinx-theme's breakpoint: a drawer on narrow screens
+            assert_closed("on load")
+            toggle.click()
+            assert_open("after the toggle")
+            page.mouse.click(width - 10, 400)  # the overlay beside the drawer
+            assert_closed("after a click beside the drawer")
+            toggle.click()
+            assert_open("after the toggle again")
+        else:
+            assert_open("on load")
+            toggle.click()
+            assert_closed("after the toggle")
+            toggle.click()
+            assert_open("after the toggle again")
+    finally:
+        context.close()
 
 
 def test_search_finds_kronecker(site, visit):

@@ -118,6 +118,11 @@ def _describe(shape):
     return shape_str(shape)
 
 
+def _describe_want(q):
+    """The expected shape as a phrase: ``a vector of length 6`` or ``of shape 5×3 (m×p̄)``."""
+    return q.want if q.want[0].isalpha() else f"of shape {q.want}"
+
+
 def _tolerance(E, rtol, atol):
     """The largest accepted error per entry: ``rtol·max|E|``, or ``atol`` when ``E = 0``.
 
@@ -261,10 +266,6 @@ def _read_student(student, q):
             "large pre-activation, or from an uninitialised array (np.empty)",
         )
     return arr, None
-
-
-def _describe_want(q):
-    return q.want if q.want[0].isalpha() else f"of shape {q.want}"
 
 
 # -- the structure of D_W̄ʰ y ------------------------------------------------------------------
@@ -681,10 +682,13 @@ def _extra_feedback(S, E, ax, head, q):
     first = np.take(S, np.arange(k), axis=ax)  # the k leading entries
     after = np.take(S, np.arange(k, k + n), axis=ax)  # the answer without them
     before = np.take(S, np.arange(n), axis=ax)  # the answer without its k trailing entries
-    why = (
-        "the bias w₀ᵒ multiplies the constant column of H̄, which does not depend on W̄ʰ, so "
-        "only the bias-free wᵒ belongs"
-    )
+    if S.ndim == 2 and ax == 0:  # a bias row: W̄ʰ, whose row 0 multiplies X̄'s ones column
+        why = "e.g. W̄ʰ where W belongs: row 0 of W̄ʰ holds the biases"
+    else:
+        why = (
+            "e.g. w̄ᵒ where wᵒ belongs: the bias w₀ᵒ multiplies the constant column of H̄, "
+            "which does not depend on W̄ʰ, so only the bias-free wᵒ belongs"
+        )
 
     if _close(after, E, q.tol):
         if ax == 1 and np.all(first == 1):
@@ -699,16 +703,17 @@ def _extra_feedback(S, E, ax, head, q):
                 "bias included",
                 f"{head}: its first {k} columns are one more block of a Kronecker product, a "
                 f"multiple of each of the other blocks, and without them it is correct: "
-                f"w̄ᵒᵀ ⊗ X̄ where wᵒᵀ ⊗ X̄ belongs. So a bias entry is included: {why}",
+                "w̄ᵒᵀ ⊗ X̄ where wᵒᵀ ⊗ X̄ belongs. So a bias entry is included: the bias w₀ᵒ "
+                "multiplies the constant column of H̄, which does not depend on W̄ʰ, so only "
+                "the bias-free wᵒ belongs",
             )
         if q.bias_free:
             return (
                 "bias included",
                 f"{head}: it has {extra} at the start, and without {them} yours is correct. So a "
-                f"bias entry is included where the bias-free quantity belongs (e.g. w̄ᵒ where "
-                f"wᵒ belongs: {why})",
+                f"bias entry is included where the bias-free quantity belongs ({why})",
             )
-        whole = _whole_jacobian(first, E, q, leading=True)
+        whole = _whole_jacobian(first, E, q, leading=True) if ax == 1 else None
         if whole is not None:
             return "shape", f"{head}: {whole}"
         return (
@@ -737,9 +742,8 @@ def _extra_feedback(S, E, ax, head, q):
     if q.bias_free:
         return (
             "bias included",
-            f"{head}: a bias entry is included where it should not be, e.g. w̄ᵒ where wᵒ "
-            f"belongs ({why}). Dropping the {extra} at the start still leaves errors: "
-            + _largest_error(after, E, q),
+            f"{head}: a bias entry is included where it should not be ({why}). Dropping the "
+            f"{extra} at the start still leaves errors: " + _largest_error(after, E, q),
         )
     return None
 

@@ -99,6 +99,43 @@ def _blockwise(kernel, like):
     future.result()
 
 
+class _fp_check:
+    """``with _fp_check(op):`` float64 overflow inside raises an error that names ``op``.
+
+    Without it numpy would only warn, and ±inf or NaN would travel on through the graph (a
+    later tanh even turns inf back into a finite 1). numpy checks its floating-point flags
+    after every operation anyway, so raising costs nothing on large arrays.
+    """
+
+    __slots__ = ("op", "_state")
+
+    def __init__(self, op):
+        self.op = op
+        self._state = np.errstate(over="raise", invalid="raise")
+
+    def __enter__(self):
+        self._state.__enter__()
+
+    def __exit__(self, kind, err, tb):
+        self._state.__exit__(kind, err, tb)
+        if kind is FloatingPointError:
+            raise FloatingPointError(
+                f"{self.op} left the float64 range (numpy: {err}); the graph would carry "
+                "±inf or NaN on: scale the inputs or the weights down"
+            ) from None
+        return False
+
+
+def _finite_out(out, op):
+    """Refuse a non-finite result of ``op`` (for BLAS products, whose flags may be lost)."""
+    if not np.all(np.isfinite(out)):
+        raise FloatingPointError(
+            f"{op} left the float64 range (an entry is ±inf or NaN); the graph would carry "
+            "it on: scale the inputs or the weights down"
+        )
+    return out
+
+
 def _unbroadcast(g, shape):
     """Sum ``g`` down to ``shape``: the adjoint of numpy broadcasting.
 
@@ -327,21 +364,26 @@ class Tensor:
             raise ValueError(
                 "backward() needs a tensor that depends on a leaf with requires_grad=True"
             )
-        if grad is None:
-            if self.data.size != 1:
-                raise ValueError(
-                    f"backward() without a seed needs a scalar; this tensor has shape "
-                    f"{shape_str(self.shape)}: pass grad=G of the same shape"
-                )
-            seed = np.ones_like(self.data)
-        else:
-            seed = finite_array(grad, "G")
-            if seed.shape != self.shape:
-                raise ValueError(
-                    f"the seed G must have the output's shape {shape_str(self.shape)}; "
-                    f"got {shape_str(seed.shape)}"
-                )
+        seed = _seed(self, grad, "backward()", "grad")
         _sweep(self, seed, accumulate_leaves=True, retain_graph=retain_graph)
+
+
+def _seed(output, G, caller, argname):
+    """The seed ``G = ∂ℓ/∂(output)``: 1 for a scalar, else a finite array of the output's shape."""
+    if G is None:
+        if output.data.size != 1:
+            raise ValueError(
+                f"{caller} without a seed needs a scalar output; this tensor has shape "
+                f"{shape_str(output.shape)}: pass {argname}=G of the same shape"
+            )
+        return np.ones_like(output.data)
+    seed = finite_array(G, "G")
+    if seed.shape != output.shape:
+        raise ValueError(
+            f"the seed G must have the output's shape {shape_str(output.shape)}; "
+            f"got {shape_str(seed.shape)}"
+        )
+    return seed
 
 
 def _toposort(root):
@@ -413,13 +455,14 @@ def _sweep(root, seed, accumulate_leaves, wanted=None, retain_graph=False):
             ):
                 vjp = node._vjp_owned
             base = None
-        parent_grads = vjp(g)
-        g = None
-        for p, pg in zip(node._parents, parent_grads, strict=True):
-            if pg is None or not p.requires_grad:
-                continue
-            # Out-of-place sum: a VJP may hand the same array to several parents.
-            grads[p] = grads[p] + pg if p in grads else pg
+        with _fp_check(f"the backward pass (VJP) of {node._op}"):
+            parent_grads = vjp(g)
+            g = None
+            for p, pg in zip(node._parents, parent_grads, strict=True):
+                if pg is None or not p.requires_grad:
+                    continue
+                # Out-of-place sum: a VJP may hand the same array to several parents.
+                grads[p] = grads[p] + pg if p in grads else pg
         parent_grads = pg = None
         if not retain_graph:  # release the saved arrays (closure captures) and the parents
             node._vjp, node._vjp_owned, node._parents = _freed, None, ()
@@ -447,14 +490,9 @@ def grad(output, inputs, seed=None, retain_graph=False):
     for k, x in enumerate(inputs):
         if not isinstance(x, Tensor) or not x.requires_grad:
             raise ValueError(f"inputs[{k}] must be a Tensor with requires_grad=True")
-    if seed is None:
-        if output.data.size != 1:
-            raise ValueError(
-                f"grad() without a seed needs a scalar output; got shape {shape_str(output.shape)}"
-            )
-        seed = np.ones_like(output.data)
-    else:
-        seed = finite_array(seed, "G")
+    if not isinstance(output, Tensor):
+        raise TypeError(f"grad() needs a Tensor output; got {type(output).__name__}")
+    seed = _seed(output, seed, "grad()", "seed")
     if not output.requires_grad:
         return [np.zeros_like(x.data) for x in inputs]
     found = _sweep(
@@ -492,8 +530,10 @@ def add(a, b):
     """
     a, b = _as_tensor(a), _as_tensor(b)
     sa, sb = a.data.shape, b.data.shape
+    with _fp_check("add (A + B)"):
+        out = a.data + b.data
     return Tensor._node(
-        a.data + b.data,
+        out,
         (a, b),
         lambda g: (_unbroadcast(g, sa), _unbroadcast(g, sb)),
         "add",
@@ -507,8 +547,10 @@ def sub(a, b):
     """
     a, b = _as_tensor(a), _as_tensor(b)
     sa, sb = a.data.shape, b.data.shape
+    with _fp_check("sub (A − B)"):
+        out = a.data - b.data
     return Tensor._node(
-        a.data - b.data,
+        out,
         (a, b),
         lambda g: (_unbroadcast(g, sa), _unbroadcast(-g, sb)),
         "sub",
@@ -536,7 +578,9 @@ def mul(a, b):
             _unbroadcast(g * ad, bd.shape) if b.requires_grad else None,
         )
 
-    return Tensor._node(ad * bd, (a, b), vjp, "mul")
+    with _fp_check("mul (A ⊙ B)"):
+        out = ad * bd
+    return Tensor._node(out, (a, b), vjp, "mul")
 
 
 def div(a, b):
@@ -549,7 +593,8 @@ def div(a, b):
     ad, bd = a.data, b.data
     if np.any(bd == 0):
         raise ValueError("division by a tensor with zero entries (the quotient is not finite)")
-    out = ad / bd
+    with _fp_check("div (A ⊘ B)"):
+        out = ad / bd
 
     def vjp(g):
         q = g / bd
@@ -572,15 +617,19 @@ def power(a, b):
     if not isinstance(b, Tensor):
         e = float(b)
         if e == 2.0:  # the common case (squares in losses): skip the pow call
-            return Tensor._node(ad * ad, (a,), lambda g: (g * (2.0 * ad),), "square")
-        out = np.power(ad, e)
+            with _fp_check("square (A ⊙ A)"):
+                sq = ad * ad
+            return Tensor._node(sq, (a,), lambda g: (g * (2.0 * ad),), "square")
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = np.power(ad, e)
         if not np.all(np.isfinite(out)):
             raise ValueError(f"A^{e:g} is not finite for some entries of A (negative or zero base)")
         return Tensor._node(out, (a,), lambda g: (g * (e * np.power(ad, e - 1.0)),), "pow")
     bd = b.data
     if np.any(ad <= 0) and b.requires_grad:
         raise ValueError("A^B with a differentiable exponent B needs A > 0 (it uses log A)")
-    out = np.power(ad, bd)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = np.power(ad, bd)
     if not np.all(np.isfinite(out)):
         raise ValueError("A^B is not finite for some entries")
 
@@ -637,7 +686,9 @@ def matmul(a, b):
         def vjp(g):
             return (g * bd if ra else None, g * ad if rb else None)
 
-    return Tensor._node(ad @ bd, (a, b), vjp, "matmul")
+    with _fp_check("matmul (X W)"):
+        out = ad @ bd
+    return Tensor._node(_finite_out(out, "matmul (X W)"), (a, b), vjp, "matmul")
 
 
 # ------------------------------------------------------------------------------------------
@@ -784,7 +835,8 @@ def sum(a, axis=None, keepdims=False):
     a = _as_tensor(a)
     shape = a.data.shape
     axes = _norm_axes(axis, a.data.ndim)
-    out = np.sum(a.data, axis=axes, keepdims=keepdims)
+    with _fp_check("sum (Σ A)"):
+        out = np.sum(a.data, axis=axes, keepdims=keepdims)
 
     def vjp(g):
         if not keepdims:
@@ -805,7 +857,8 @@ def mean(a, axis=None, keepdims=False):
     k = int(np.prod([shape[i] for i in axes])) if axes else 1
     if k == 0:
         raise ValueError("mean over an empty axis is undefined")
-    out = np.mean(a.data, axis=axes, keepdims=keepdims)
+    with _fp_check("mean"):
+        out = np.mean(a.data, axis=axes, keepdims=keepdims)
 
     def vjp(g):
         if not keepdims:
@@ -881,8 +934,10 @@ def _closure_matmul(a, b):
     """
     xd, bd = a._inner, b.data
     ra, rb = a.requires_grad, b.requires_grad
-    out = xd @ bd[1:]
-    out += bd[0]
+    with _fp_check("matmul (X̄ W)"):
+        out = xd @ bd[1:]
+        out += bd[0]
+    _finite_out(out, "matmul (X̄ W)")
     if bd.ndim == 2:
 
         def vjp(g):
@@ -1001,9 +1056,14 @@ def network_loss(X, d, Wh, wo, f="tanh", g="identity"):
     Wt, wt = _as_tensor(Wh), _as_tensor(wo)
     Xbar, _, _ = check_shapes(X, Wt.data, wt.data)  # shape errors in the lecture's notation
     m = Xbar.shape[0]
-    d = finite_array(d, "d").reshape(-1)
-    if d.size != m:
-        raise ValueError(f"d must have length m = {m} (the rows of X); got length {d.size}")
+    d = finite_array(d, "d")
+    if d.ndim == 2 and d.shape[1] == 1:
+        d = d[:, 0]  # an m×1 column is the same data
+    if d.ndim != 1 or d.size != m:
+        raise ValueError(
+            f"d must be a vector of length m = {m} (one target per row of X); "
+            f"got shape {shape_str(d.shape)}"
+        )
     if wt.ndim != 1:
         wt = reshape(wt, (-1,))
     H = _ACTIVATIONS[f](closure(Xbar[:, 1:]) @ Wt)

@@ -10,41 +10,42 @@ problem in the weights ``w̄ = [vec W̄ʰ; w̄ᵒ]`` (length ``n̄p + p̄``, the
   ``‖r‖² + λ‖w̄‖²``), for a general residual/Jacobian pair and for the network;
 * choice of λ: the L-curve corner (maximum curvature), the discrepancy principle, hold-out
   validation, and early stopping of gradient descent as iterative regularisation;
-* linearised (delta-method) confidence bands ``Cov(w̄) ≈ σ²(JᵀJ + λI)⁻¹``,
-  ``band(x) = ± z·sqrt(diag(J_x Cov J_xᵀ))``, and a coverage simulation to test them.
+* linearised confidence bands from the Gaussian-posterior (Laplace) covariance
+  ``Cov(w̄) ≈ σ²(JᵀJ + λI)⁻¹``, ``band(x) = ± q·sqrt(diag(J_x Cov J_xᵀ))`` with q the normal
+  quantile when σ is known and Student's t quantile when σ is estimated from the residuals,
+  and a coverage simulation to test them.
+
+The covariance is the posterior one of the linearised model under the prior
+``w̄ ~ N(0, (σ²/λ) I)`` that the penalty expresses. It is not the delta method's: applied to
+the Tikhonov estimator (ŵ as a function of the data) the delta method gives the sandwich
+``σ² M⁻¹ JᵀJ M⁻¹`` with ``M = JᵀJ + λI``; the two agree only at λ = 0.
 """
 
 from __future__ import annotations
 
-import numbers
 import time
+import warnings
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
 
 from . import train
-from ._validate import finite_array, shape_str
+from ._validate import (
+    array_bytes,
+    check_memory,
+    finite_array,
+    format_bytes,
+    integer,
+    real,
+    shape_str,
+)
 from .jacobians import dy_dWh, dy_dwo
 from .network import check_shapes, predict
 from .vectorise import unvec, vec
 
 # ---------------------------------------------------------------------------------------------
 # Input checks
-
-
-def _scalar(x, name, *, minimum=None, strict=False, maximum=None):
-    """A finite real number, optionally bounded; errors name the symbol."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise ValueError(f"{name} must be a real number; got {x!r}")
-    x = float(x)
-    if not np.isfinite(x):
-        raise ValueError(f"{name} must be finite; got {x}")
-    if minimum is not None and (x <= minimum if strict else x < minimum):
-        raise ValueError(f"{name} must be {'>' if strict else '≥'} {minimum}; got {x}")
-    if maximum is not None and x >= maximum:
-        raise ValueError(f"{name} must be < {maximum}; got {x}")
-    return x
 
 
 def _data_vector(d, m, name="d"):
@@ -153,13 +154,72 @@ class NetworkFit(LeastSquaresResult):
 
 
 def _objective(r, w, lam):
-    return 0.5 * float(r @ r) + 0.5 * lam * float(w @ w)
+    # The penalty only when λ > 0: at λ = 0 a huge w̄ would give 0·inf = NaN.
+    return 0.5 * float(r @ r) + (0.5 * lam * float(w @ w) if lam else 0.0)
 
 
-def _check_problem(residual, jacobian, w0, lam):
+def _norm(v):
+    """``‖v‖`` without overflow: ``s‖v/s‖`` with ``s = max|vᵢ|`` (``‖v‖`` itself squares)."""
+    s = float(np.max(np.abs(v))) if v.size else 0.0
+    return s * float(np.linalg.norm(v / s)) if 0 < s < np.inf else s
+
+
+def _step_arrays(m, P, lam, damped=True):
+    """Names and shapes of the arrays one step holds at once (see :func:`_solve_step`)."""
+    rows = m + (P if damped else 0) + (P if lam > 0 else 0)
+    arrays = {"J": (m, P)}
+    if damped:
+        arrays["diag(√(μD))"] = (P, P)
+    if lam > 0:
+        arrays["√λ I"] = (P, P)
+    arrays["[J; √λ I; diag(√(μD))]"] = (rows, P)
+    arrays["the solver's copy of it"] = (rows, P)
+    return arrays
+
+
+def _check_solver_options(max_iter, tols):
+    max_iter = integer(max_iter, "max_iter", minimum=1)
+    for name, value in tols.items():
+        real(value, name, minimum=0.0)
+    return max_iter
+
+
+def _residual_or_inf(residual, w):
+    """``r(w̄)`` at a trial point, or None if it is not finite there (the step is rejected)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = np.asarray(residual(w), dtype=float)
+    return r if np.all(np.isfinite(r)) else None
+
+
+def _trial_objective(r, w, lam):
+    if r is None or not np.all(np.isfinite(w)):
+        return np.inf
+    with np.errstate(over="ignore", invalid="ignore"):
+        phi = _objective(r, w, lam)
+    return phi if np.isfinite(phi) else np.inf
+
+
+def _check_step_memory(m, P, lam, damped):
+    check_memory(
+        f"one {'damped ' if damped else ''}Gauss–Newton step at m={m}, P={P}",
+        _step_arrays(m, P, lam, damped),
+        cheaper="gradient descent (lecturekit.train.fit) never forms J: it needs "
+        f"{format_bytes(array_bytes((m,), (P,)))} beyond the forward pass",
+    )
+
+
+def _check_problem(residual, jacobian, w0, lam, damped=True):
     w = finite_array(w0, "w̄₀", 1).copy()
-    lam = _scalar(lam, "λ", minimum=0.0)
-    r = finite_array(residual(w), "r(w̄)", 1)
+    lam = real(lam, "λ", minimum=0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = finite_array(residual(w), "r(w̄₀)", 1)
+        phi = _objective(r, w, lam)
+    if not np.isfinite(phi):
+        raise ValueError(
+            f"Φ_λ(w̄₀) = ½‖r‖² + ½λ‖w̄‖² overflows at the starting point (‖r‖ ≈ {_norm(r):.3g}, "
+            f"‖w̄₀‖ ≈ {_norm(w):.3g}): start from smaller weights"
+        )
+    _check_step_memory(r.size, w.size, lam, damped)
     J = finite_array(jacobian(w), "J = D_w̄ r", 2)
     if J.shape != (r.size, w.size):
         raise ValueError(
@@ -167,6 +227,16 @@ def _check_problem(residual, jacobian, w0, lam):
             f"got {shape_str(J.shape)}"
         )
     return w, lam, r, J
+
+
+def _not_finite(what):
+    warnings.warn(
+        f"stopped: {what} is not finite (float64 overflow); the result holds the last iterate "
+        "with a finite objective and is not converged",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    return "not finite", False
 
 
 def _solve_step(J, r, w, lam, shift, rcond=None):
@@ -226,6 +296,14 @@ def levenberg_marquardt(
     accepted step whose actual and predicted decreases are both ``≤ ftol·Φ`` ("loss", the
     MINPACK rule), ``Φ ≤ target_loss`` ("target"), μ > 1e16 ("damping": no step decreases Φ at
     working precision) or ``max_iter`` iterations ("max_iter", reported as not converged).
+    A gradient or step that is not finite (float64 overflow) stops the run with reason
+    "not finite", reported as not converged and with a RuntimeWarning; a trial point whose
+    objective overflows is a rejected step. Never is a non-finite Φ reported as converged.
+
+    Memory: each step solves a stacked least-squares system of (m + 2P) × P; it is refused
+    before the first Jacobian is formed if that exceeds the package's memory limit
+    (:data:`lecturekit._validate.MAX_BYTES`), raising
+    :class:`~lecturekit.jacobians.JacobianTooLarge` (a :class:`MemoryError`).
 
     Parameters
     ----------
@@ -243,8 +321,9 @@ def levenberg_marquardt(
     tau : float
         Relative initial damping.
     max_iter : int
+        At least 1.
     gtol, xtol, ftol : float
-        Stopping tolerances (see above).
+        Stopping tolerances ≥ 0 (see above).
     target_loss : float, optional
         Stop as soon as ``Φ_λ ≤ target_loss`` (for comparing optimisers at equal loss).
 
@@ -254,47 +333,60 @@ def levenberg_marquardt(
     """
     if damping not in ("levenberg", "marquardt"):
         raise ValueError(f'damping must be "levenberg" or "marquardt"; got {damping!r}')
+    max_iter = _check_solver_options(max_iter, {"gtol": gtol, "xtol": xtol, "ftol": ftol})
+    if target_loss is not None:
+        target_loss = real(target_loss, "target_loss")
     start = time.perf_counter()
     w, lam, r, J = _check_problem(residual, jacobian, w0, lam)
     nfev = njev = 1
     phi = _objective(r, w, lam)
-    grad = J.T @ r + lam * w
-    scale = np.sum(J * J, axis=0)  # diag(JᵀJ)
+    with np.errstate(over="ignore", invalid="ignore"):
+        grad = J.T @ r + lam * w
+        scale = np.sum(J * J, axis=0)  # diag(JᵀJ)
     if mu0 is None:
-        mu = _scalar(tau, "τ", minimum=0.0, strict=True) * max(float(scale.max()) + lam, 1e-12)
+        mu = real(tau, "τ", minimum=0.0, strict=True) * max(float(scale.max()) + lam, 1e-12)
     else:
-        mu = _scalar(mu0, "μ₀", minimum=0.0, strict=True)
+        mu = real(mu0, "μ₀", minimum=0.0, strict=True)
     nu = 2.0
     history, times, mus = [phi], [time.perf_counter() - start], []
     reason, converged = "max_iter", False
-    for _ in range(int(max_iter)):
+    for _ in range(max_iter):
         if target_loss is not None and phi <= target_loss:
             reason, converged = "target", True
+            break
+        if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(scale)) and np.isfinite(mu)):
+            reason, converged = _not_finite("the gradient ∇Φ_λ = Jᵀr + λw̄ or the damping")
             break
         if np.max(np.abs(grad)) <= gtol:
             reason, converged = "gradient", True
             break
         D = np.ones_like(scale) if damping == "levenberg" else scale
-        step = _solve_step(J, r, w, lam, mu * D)
+        with np.errstate(over="ignore", invalid="ignore"):
+            step = _solve_step(J, r, w, lam, mu * D)
         mus.append(mu)
-        if np.linalg.norm(step) <= xtol * (np.linalg.norm(w) + xtol):
+        if not np.all(np.isfinite(step)):
+            reason, converged = _not_finite("the step δ")
+            break
+        if _norm(step) <= xtol * (_norm(w) + xtol):
             history.append(phi)
             times.append(time.perf_counter() - start)
             reason, converged = "step", True
             break
         w_new = w + step
-        r_new = finite_array(residual(w_new), "r(w̄)", 1)
+        r_new = _residual_or_inf(residual, w_new)  # None: not finite there, the step fails
         nfev += 1
-        phi_new = _objective(r_new, w_new, lam)
-        predicted = 0.5 * float(step @ (mu * D * step - grad))  # L(0) − L(δ) ≥ 0
-        rho = (phi - phi_new) / predicted if predicted > 0 else -1.0
+        phi_new = _trial_objective(r_new, w_new, lam)
+        with np.errstate(over="ignore", invalid="ignore"):
+            predicted = 0.5 * float(step @ (mu * D * step - grad))  # L(0) − L(δ) ≥ 0
+            rho = (phi - phi_new) / predicted if predicted > 0 else -1.0
         if phi_new < phi and rho > 0:
             small = max(phi - phi_new, predicted) <= ftol * phi
-            w, r, phi = w_new, r_new, phi_new
+            w, r, phi = w_new, finite_array(r_new, "r(w̄)", 1), phi_new
             J = finite_array(jacobian(w), "J = D_w̄ r", 2)
             njev += 1
-            grad = J.T @ r + lam * w
-            scale = np.maximum(scale, np.sum(J * J, axis=0))
+            with np.errstate(over="ignore", invalid="ignore"):
+                grad = J.T @ r + lam * w
+                scale = np.maximum(scale, np.sum(J * J, axis=0))
             mu *= max(1 / 3, 1 - (2 * rho - 1) ** 3)
             nu = 2.0
         else:
@@ -354,30 +446,44 @@ def gauss_newton(
     For a linear residual ``r = Aw̄ − d`` one full step lands on the solution of the normal
     equations ``(AᵀA + λI) w̄ = Aᵀd``.
 
-    Stopping rules ("gradient", "step", "target", "max_iter") and the returned history are
-    those of :func:`levenberg_marquardt`.
+    Stopping rules ("gradient", "step", "target", "max_iter", "not finite"), the input checks,
+    the memory guard and the returned history are those of :func:`levenberg_marquardt`.
+    Without the line search a full step whose objective overflows stops with "not finite".
 
     Returns
     -------
     LeastSquaresResult
     """
+    max_iter = _check_solver_options(max_iter, {"gtol": gtol, "xtol": xtol})
+    if target_loss is not None:
+        target_loss = real(target_loss, "target_loss")
+    if rcond is not None:
+        rcond = real(rcond, "rcond", minimum=0.0)
     start = time.perf_counter()
-    w, lam, r, J = _check_problem(residual, jacobian, w0, lam)
+    w, lam, r, J = _check_problem(residual, jacobian, w0, lam, damped=False)
     nfev = njev = 1
     phi = _objective(r, w, lam)
     history, times = [phi], [time.perf_counter() - start]
     reason, converged = "max_iter", False
     zero = np.zeros(w.size)
-    for _ in range(int(max_iter)):
-        grad = J.T @ r + lam * w
+    for _ in range(max_iter):
+        with np.errstate(over="ignore", invalid="ignore"):
+            grad = J.T @ r + lam * w
         if target_loss is not None and phi <= target_loss:
             reason, converged = "target", True
+            break
+        if not np.all(np.isfinite(grad)):
+            reason, converged = _not_finite("the gradient ∇Φ_λ = Jᵀr + λw̄")
             break
         if np.max(np.abs(grad)) <= gtol:
             reason, converged = "gradient", True
             break
-        step = _solve_step(J, r, w, lam, zero, rcond)
-        if np.linalg.norm(step) <= xtol * (np.linalg.norm(w) + xtol):
+        with np.errstate(over="ignore", invalid="ignore"):
+            step = _solve_step(J, r, w, lam, zero, rcond)
+        if not np.all(np.isfinite(step)):
+            reason, converged = _not_finite("the step δ")
+            break
+        if _norm(step) <= xtol * (_norm(w) + xtol):
             history.append(phi)
             times.append(time.perf_counter() - start)
             reason, converged = "step", True
@@ -385,9 +491,9 @@ def gauss_newton(
         t, slope = 1.0, float(grad @ step)
         for _halving in range(41):
             w_new = w + t * step
-            r_new = finite_array(residual(w_new), "r(w̄)", 1)
+            r_new = _residual_or_inf(residual, w_new)
             nfev += 1
-            phi_new = _objective(r_new, w_new, lam)
+            phi_new = _trial_objective(r_new, w_new, lam)
             if not line_search or phi_new <= phi + 1e-4 * t * slope:
                 break
             t *= 0.5
@@ -395,6 +501,9 @@ def gauss_newton(
             history.append(phi)
             times.append(time.perf_counter() - start)
             reason = "line_search"
+            break
+        if not np.isfinite(phi_new):  # only without the line search: the full step overflowed
+            reason, converged = _not_finite("Φ_λ after the full step")
             break
         w, r, phi = w_new, r_new, phi_new
         J = finite_array(jacobian(w), "J = D_w̄ r", 2)
@@ -416,12 +525,14 @@ def gauss_newton(
     )
 
 
-def _network_problem(X, d, Wh, wo, f, g):
+def _network_problem(X, d, Wh, wo, f, g, lam, damped):
     """Residual and Jacobian callables of the network in the packed weights ``w̄``."""
     Xbar, Wh, wo = check_shapes(X, Wh, wo)
     X = Xbar[:, 1:]
     d = _data_vector(d, X.shape[0])
     nbar, p = Wh.shape
+    # Refused before the first forward pass, whose cost is that of one row of J per datum.
+    _check_step_memory(X.shape[0], nbar * p + p + 1, real(lam, "λ", minimum=0.0), damped)
 
     def residual(w):
         Wh_, wo_ = unpack_weights(w, nbar, p)
@@ -466,7 +577,7 @@ def fit_levenberg_marquardt(X, d, Wh, wo, f="tanh", g="identity", lam=0.0, **opt
     NetworkFit
         With the trained ``Wh`` and ``wo``.
     """
-    residual, jacobian, w0, shape = _network_problem(X, d, Wh, wo, f, g)
+    residual, jacobian, w0, shape = _network_problem(X, d, Wh, wo, f, g, lam, damped=True)
     return _as_network_fit(levenberg_marquardt(residual, jacobian, w0, lam, **options), shape)
 
 
@@ -480,7 +591,7 @@ def fit_gauss_newton(X, d, Wh, wo, f="tanh", g="identity", lam=0.0, **options):
     -------
     NetworkFit
     """
-    residual, jacobian, w0, shape = _network_problem(X, d, Wh, wo, f, g)
+    residual, jacobian, w0, shape = _network_problem(X, d, Wh, wo, f, g, lam, damped=False)
     return _as_network_fit(gauss_newton(residual, jacobian, w0, lam, **options), shape)
 
 
@@ -580,8 +691,8 @@ def l_curve_corner(lams, residual_norms, weight_norms):
 
 def discrepancy_level(noise_std, m, tau=1.0):
     """The discrepancy-principle target ``τ δ`` with ``δ = σ √m``, the expected ``‖noise‖``."""
-    noise_std = _scalar(noise_std, "σ", minimum=0.0, strict=True)
-    tau = _scalar(tau, "τ", minimum=1.0)
+    noise_std = real(noise_std, "σ", minimum=0.0, strict=True)
+    tau = real(tau, "τ", minimum=1.0)
     return tau * noise_std * np.sqrt(m)
 
 
@@ -758,7 +869,11 @@ def early_stopping(
 
 @dataclass
 class Covariance:
-    """Linearised covariance ``σ²(JᵀJ + λI)⁻¹`` of the weights and how σ² was obtained."""
+    """Gaussian-posterior (Laplace) covariance ``σ²(JᵀJ + λI)⁻¹`` of the weights, and σ²'s source.
+
+    Pass it whole to :func:`band_half_width`, which then picks the quantile: Student's t with
+    ``dof`` degrees of freedom when σ² was estimated, the normal one when σ was known.
+    """
 
     cov: np.ndarray
     sigma2: float
@@ -768,7 +883,12 @@ class Covariance:
 
 
 def linearised_covariance(J, r, lam=0.0, sigma=None, rcond=1e-12):
-    """Delta-method covariance of the weights, ``Cov(w̄) ≈ σ² (JᵀJ + λI)⁻¹``.
+    """Gaussian-posterior (Laplace) covariance of the weights, ``Cov(w̄) ≈ σ² (JᵀJ + λI)⁻¹``.
+
+    This is the posterior covariance of the model linearised at the fit, with the penalty read
+    as the prior ``w̄ ~ N(0, (σ²/λ) I)``. It is not the delta method's covariance of the
+    Tikhonov estimator, the sandwich ``σ² M⁻¹ JᵀJ M⁻¹`` (``M = JᵀJ + λI``); the two agree only
+    at λ = 0, where both are ``σ²(JᵀJ)⁻¹``.
 
     If σ is not given it is estimated from the residuals as
     ``σ̂² = ‖r‖² / (m − tr H)``, ``H = J(JᵀJ + λI)⁻¹Jᵀ`` (for λ = 0 and full-rank J this is the
@@ -796,12 +916,12 @@ def linearised_covariance(J, r, lam=0.0, sigma=None, rcond=1e-12):
     r = finite_array(r, "r", 1)
     if r.size != m:
         raise ValueError(f"r must have length m = {m} (the rows of J, m×P = {m}×{P}); got {r.size}")
-    lam = _scalar(lam, "λ", minimum=0.0)
+    lam = real(lam, "λ", minimum=0.0)
     evals, V = np.linalg.eigh(J.T @ J + lam * np.eye(P))
     keep = evals > rcond * max(evals.max(), 0.0)
     inv = np.where(keep, 1.0 / np.where(keep, evals, 1.0), 0.0)
     M_inv = (V * inv) @ V.T
-    dof = m - float(np.trace(J @ M_inv @ J.T))
+    dof = m - float(np.sum((J @ M_inv) * J))  # tr H = tr(J M⁻¹ Jᵀ), without the m×m matrix H
     if sigma is None:
         if dof <= 1e-8:
             raise ValueError(
@@ -810,25 +930,42 @@ def linearised_covariance(J, r, lam=0.0, sigma=None, rcond=1e-12):
             )
         sigma2, estimated = float(r @ r) / dof, True
     else:
-        sigma2, estimated = _scalar(sigma, "σ", minimum=0.0, strict=True) ** 2, False
+        sigma2, estimated = real(sigma, "σ", minimum=0.0, strict=True) ** 2, False
     return Covariance(sigma2 * M_inv, sigma2, dof, int(keep.sum()), estimated)
 
 
-def band_half_width(Jx, cov, level=0.95):
-    """Half-width of the pointwise band, ``z·sqrt(diag(J_x Cov J_xᵀ))``, ``z = Φ⁻¹((1 + level)/2)``.
+def band_half_width(Jx, cov, level=0.95, dof=None):
+    """Half-width of the pointwise band, ``q·sqrt(diag(J_x Cov J_xᵀ))``.
+
+    The quantile ``q`` depends on where σ came from:
+
+    * σ known: ``q = Φ⁻¹((1 + level)/2)``, the normal quantile (1.960 for 95 %);
+    * σ estimated from the residuals, ``σ̂² = ‖r‖²/ν``: ``q = t_ν⁻¹((1 + level)/2)``, Student's
+      t with ν residual degrees of freedom (2.024 for 95 % at ν = 38, a straight line through
+      40 points). ``σ̂`` is itself uncertain, and ``(ŷ − y)/ŝe`` is then t-distributed, not
+      normal; the textbook regression band uses t for this reason.
 
     Parameters
     ----------
     Jx : array_like, shape (k, P)
         Jacobian of the predictions at the k evaluation points.
-    cov : array_like, shape (P, P)
+    cov : Covariance or array_like, shape (P, P)
+        A :class:`Covariance` (from :func:`linearised_covariance`) carries how σ² was
+        obtained, and the quantile follows from it. A bare matrix is taken as computed with a
+        known σ (normal quantile) unless ``dof`` is given.
     level : float
-        Pointwise confidence level in (0, 1) (0.95 gives z ≈ 1.96).
+        Pointwise confidence level in (0, 1).
+    dof : float, optional
+        Residual degrees of freedom ν > 0 of an estimated σ; overrides what ``cov`` says.
 
     Returns
     -------
     ndarray, shape (k,)
     """
+    if isinstance(cov, Covariance):
+        if dof is None and cov.estimated:
+            dof = cov.dof
+        cov = cov.cov
     Jx = finite_array(Jx, "J_x", 2)
     cov = finite_array(cov, "Cov", 2)
     if cov.shape != (Jx.shape[1], Jx.shape[1]):
@@ -836,11 +973,16 @@ def band_half_width(Jx, cov, level=0.95):
             f"Cov must be P×P = {Jx.shape[1]}×{Jx.shape[1]} to match J_x "
             f"({shape_str(Jx.shape)}); got {shape_str(cov.shape)}"
         )
-    z = NormalDist().inv_cdf(
-        0.5 + 0.5 * _scalar(level, "level", minimum=0.0, strict=True, maximum=1.0)
-    )
+    level = real(level, "level", minimum=0.0, strict=True, maximum=1.0)
+    if dof is None:
+        q = NormalDist().inv_cdf(0.5 + 0.5 * level)
+    else:
+        from scipy import stats  # only here: scipy.stats is slow to import
+
+        dof = real(dof, "dof (the residual degrees of freedom ν)", minimum=0.0, strict=True)
+        q = float(stats.t.ppf(0.5 + 0.5 * level, dof))
     var = np.einsum("ij,jk,ik->i", Jx, cov, Jx)  # diag(J_x Cov J_xᵀ) without the k×k matrix
-    return z * np.sqrt(np.maximum(var, 0.0))
+    return q * np.sqrt(np.maximum(var, 0.0))
 
 
 @dataclass
@@ -860,7 +1002,9 @@ def confidence_band(X, d, Wh, wo, X_new, f="tanh", g="identity", lam=0.0, sigma=
 
     With ``J = D_w̄ y`` at the data and ``J_x = D_w̄ y`` at ``X_new`` (both at the fitted
     weights ``(Wh, wo)``): ``Cov(w̄) ≈ σ²(JᵀJ + λI)⁻¹`` (σ² estimated from the residuals unless
-    given, see :func:`linearised_covariance`) and ``band(x) = y(x) ± z·sqrt(diag(J_x Cov J_xᵀ))``.
+    given, see :func:`linearised_covariance`) and ``band(x) = y(x) ± q·sqrt(diag(J_x Cov J_xᵀ))``
+    with ``q`` Student's t quantile on ``m − tr H`` degrees of freedom when σ is estimated, the
+    normal quantile when ``sigma`` is given (see :func:`band_half_width`).
 
     The band describes the spread of the fitted curve over repeated noisy data *if* the model
     were linear in w̄ near the fit: it ignores curvature, local minima and the bias λ > 0 adds.
@@ -875,7 +1019,7 @@ def confidence_band(X, d, Wh, wo, X_new, f="tanh", g="identity", lam=0.0, sigma=
     Jx = np.hstack([dy_dWh(Xn, Wh, wo, f, g, method="structured"), dy_dwo(Xn, Wh, wo, f, g)])
     cov = linearised_covariance(J, r, lam, sigma)
     y = predict(Xn, Wh, wo, f, g)
-    half = band_half_width(Jx, cov.cov, level)
+    half = band_half_width(Jx, cov, level)  # t if σ was estimated, normal if it was given
     return Band(y, half, y - half, y + half, cov, float(level))
 
 
@@ -939,10 +1083,7 @@ def coverage_simulation(
     -------
     Coverage
     """
-    if isinstance(n_rep, bool) or not isinstance(n_rep, numbers.Integral) or n_rep < 1:
-        raise ValueError(
-            f"n_rep (the number of repetitions) must be a positive integer; got {n_rep!r}"
-        )
+    n_rep = integer(n_rep, "n_rep (the number of repetitions)", minimum=1)
     Xe, Wh0, wo0 = check_shapes(X_eval, Wh0, wo0)
     Xe = Xe[:, 1:]
     true = finite_array(truth(Xe), "truth(X_eval)").reshape(-1)

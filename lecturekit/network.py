@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import finite_array, shape_str
+from ._validate import finite_array, integer, real, shape_str
 from .activations import get_activation
 from .vectorise import closure
 
@@ -103,8 +103,13 @@ def init_weights(n, p, seed=0, scale=None):
     """Seeded random weights ``(W̄ʰ, w̄ᵒ)`` for a network with n inputs and p hidden units.
 
     Entries are normal with standard deviation ``scale`` (default ``1/sqrt(n̄)`` for ``W̄ʰ`` and
-    ``1/sqrt(p̄)`` for ``w̄ᵒ``, so pre-activations start of order one).
+    ``1/sqrt(p̄)`` for ``w̄ᵒ``, so pre-activations start of order one). A given ``scale`` must
+    be a finite number ≥ 0.
     """
+    n = integer(n, "n (the number of inputs)", minimum=1)
+    p = integer(p, "p (the number of hidden units)", minimum=1)
+    if scale is not None:
+        scale = real(scale, "scale (the standard deviation of the weights)", minimum=0.0)
     rng = np.random.default_rng(seed)
     sh = scale if scale is not None else 1 / np.sqrt(n + 1)
     so = scale if scale is not None else 1 / np.sqrt(p + 1)

@@ -25,7 +25,6 @@ see the errata section labelled ``errata-gd-transpose`` in the book).
 
 from __future__ import annotations
 
-import numbers
 import os
 import time
 import warnings
@@ -35,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import finite_array, shape_str
+from ._validate import finite_array, integer, real, shape_str
 from .activations import ACTIVATIONS, Activation, get_activation
 from .losses import get_loss
 from .network import check_shapes, forward
@@ -409,8 +408,11 @@ class TrainResult:
     epochs : int
         Epochs completed (fewer than requested if a callback stopped the run or it diverged).
     diverged : bool
-        True if the weights or the objective became non-finite (step size too large); the
-        weights returned are then the last finite ones.
+        True if the objective, its gradient or the weights became non-finite (step size too
+        large). The run then stops at that step and returns the weights at the start of the
+        epoch of the step that caused it: the last ones whose objective on the whole training
+        set was computed and finite. ``history``, ``times``, ``steps`` and ``epochs`` end
+        there too, so ``history[-1]`` is the objective of the weights returned.
     """
 
     Wh: np.ndarray
@@ -420,20 +422,6 @@ class TrainResult:
     steps: int
     epochs: int
     diverged: bool = False
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
-
-
-def _nonneg_real(value, name, strict=False):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-    if not ok or value < 0 or (strict and value == 0):
-        bound = "> 0" if strict else "≥ 0"
-        raise ValueError(f"{name} must be a finite number {bound}; got {value!r}")
-    return float(value)
 
 
 def _penalty(Wh, wo):
@@ -522,12 +510,14 @@ def fit(
     """
     Xbar, d, Wh, wo, f, g, lossf = _prepare(X, d, Wh, wo, f, g, loss)
     m = Xbar.shape[0]
-    lr = _nonneg_real(lr, "lr (the learning rate η)", strict=True)
-    epochs = _positive_int(epochs, "epochs")
-    lam = _nonneg_real(weight_decay, "weight_decay (the Tikhonov parameter λ)")
+    if m == 0:
+        raise ValueError("fit needs at least one observation; X has m = 0 rows")
+    lr = real(lr, "lr (the learning rate η)", minimum=0.0, strict=True)
+    epochs = integer(epochs, "epochs", minimum=1)
+    lam = real(weight_decay, "weight_decay (the Tikhonov parameter λ)", minimum=0.0)
     if batch_size is None:
         batch_size = m
-    batch_size = _positive_int(batch_size, "batch_size")
+    batch_size = integer(batch_size, "batch_size", minimum=1)
     if batch_size > m:
         raise ValueError(
             f"batch_size must be at most m = {m} (the rows of X); got {batch_size}. "
@@ -535,11 +525,12 @@ def fit(
         )
     if optimizer not in ("sgd", "momentum", "adam"):
         raise ValueError(f'optimizer must be "sgd", "momentum" or "adam"; got {optimizer!r}')
-    mu = _nonneg_real(momentum, "momentum")
-    b1, b2 = (_nonneg_real(b, "betas") for b in betas)
-    if not (b1 < 1 and b2 < 1):
-        raise ValueError(f"betas must lie in [0, 1); got {betas}")
-    eps = _nonneg_real(eps, "eps", strict=True)
+    # μ ≥ 1 makes the heavy ball's velocity grow without bound: v_t = Σ μ^(t−s) G_s.
+    mu = real(momentum, "momentum (μ)", minimum=0.0, maximum=1.0)
+    b1, b2 = (
+        real(b, f"betas[{k}] (β{k + 1})", minimum=0.0, maximum=1.0) for k, b in enumerate(betas)
+    )
+    eps = real(eps, "eps (ε)", minimum=0.0, strict=True)
     if progress not in (True, False, "auto"):
         raise ValueError(f'progress must be True, False or "auto"; got {progress!r}')
 
@@ -568,19 +559,28 @@ def fit(
         return J, grads
 
     def evaluate():
-        with np.errstate(over="ignore", invalid="ignore"):
-            try:
-                return objective_and_grad(None, need_grad=False)[0]
-            except _Overflow:
-                return np.inf
+        try:
+            return objective_and_grad(None, need_grad=False)[0]
+        except _Overflow:
+            return np.inf
 
-    history = [evaluate()]
+    def finite(*arrays):
+        return all(np.all(np.isfinite(a)) for a in arrays)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        history = [evaluate()]
     if not np.isfinite(history[0]):
         raise _overflow_error()
     times = [0.0]
     steps = 0
     t_step = 0  # Adam's step counter
-    diverged = False
+    # Divergence: the first step at which the objective, its gradient or the weights are not
+    # finite. `cause` is (update that produced the bad weights, its epoch, what went wrong).
+    cause = None
+    last_update_epoch = 0
+    # The weights, step count and history length at the start of this epoch and the one
+    # before: the update that caused a divergence may be the last one of the previous epoch.
+    starts = [None, ([q.copy() for q in params], 0)]
     elapsed = 0.0
     bar = None
     if progress is True:
@@ -590,14 +590,18 @@ def fit(
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         order = None if full else rng.permutation(m)
-        last = [q.copy() for q in params]
+        if epoch > 1:
+            starts = [starts[1], ([q.copy() for q in params], steps)]
         with np.errstate(over="ignore", invalid="ignore"):
             for start in range(0, m, batch_size):
                 rows = None if full else order[start : start + batch_size]
                 try:
                     J, grads = objective_and_grad(rows)
                 except _Overflow:
-                    diverged = True
+                    J, grads = np.inf, None
+                if not np.isfinite(J) or not finite(*grads):
+                    what = "objective" if not np.isfinite(J) else "gradient"
+                    cause = (steps, last_update_epoch, what)
                     break
                 if reuse and epoch > 1:
                     history[-1] = J  # this step's evaluation is the previous epoch's value
@@ -620,18 +624,21 @@ def fit(
                         vhat = m2 / (1 - b2**t_step)
                         q -= lr * mhat / (np.sqrt(vhat) + eps)
                 steps += 1
-                if not all(np.all(np.isfinite(q)) for q in params):
-                    diverged = True
+                last_update_epoch = epoch
+                if not finite(*params):
+                    cause = (steps, epoch, "weights")
                     break
+            if cause is None and (not reuse or epoch == epochs):
+                J_epoch = evaluate()
+                if not np.isfinite(J_epoch):
+                    cause = (steps, epoch, "objective")
+            else:
+                J_epoch = np.nan
         elapsed += time.perf_counter() - t0
-        if diverged:
-            params = last
+        if cause is not None:
             break
-        J_epoch = evaluate() if (not reuse or epoch == epochs) else np.nan
         history.append(J_epoch)
         times.append(elapsed)
-        if (not reuse or epoch == epochs) and not np.isfinite(J_epoch):
-            diverged = True
         if bar is None and progress == "auto" and epoch == 1 and elapsed * epochs > 5.0:
             from tqdm.auto import tqdm
 
@@ -640,21 +647,35 @@ def fit(
             bar.update(1)
             if np.isfinite(J_epoch):
                 bar.set_postfix(J=f"{J_epoch:.4g}")
-        if diverged:
-            break
         if callback is not None and callback(epoch, params[0], params[1], J_epoch):
             break
     if bar is not None:
         bar.close()
-    if np.isnan(history[-1]):
-        history[-1] = evaluate()  # a reused-evaluation slot the run did not reach
-    if diverged:
+    if cause is not None:
+        step, bad_epoch, what = cause
+        if bad_epoch == 0:  # the initial weights: J was finite, its gradient is not
+            raise ValueError(
+                "the gradient of the objective at the initial weights is not finite: the "
+                "weights are too large for float64"
+            )
+        # Back to the start of the epoch of the bad update (weights after bad_epoch − 1).
+        kept = bad_epoch - 1
+        (params, steps) = starts[1] if kept == epoch - 1 else starts[0]
+        history, times = history[: kept + 1], times[: kept + 1]
+        if reuse and np.isnan(history[-1]):
+            with np.errstate(over="ignore", invalid="ignore"):
+                history[-1] = evaluate()
         warnings.warn(
-            f"training diverged in epoch {len(history)}: the objective became non-finite; "
+            f"training diverged at step {step} (epoch {bad_epoch}): after that update the "
+            f"{what} {'are' if what == 'weights' else 'is'} not finite. Returning the weights "
+            f"after epoch {kept} (J = {history[-1]:.4g}), the last with a finite objective; "
             f"lower the learning rate (lr = {lr:g})",
             RuntimeWarning,
             stacklevel=2,
         )
+    elif np.isnan(history[-1]):
+        with np.errstate(over="ignore", invalid="ignore"):
+            history[-1] = evaluate()  # a reused-evaluation slot the run did not reach
     return TrainResult(
         Wh=params[0],
         wo=params[1],
@@ -662,5 +683,5 @@ def fit(
         times=np.asarray(times),
         steps=steps,
         epochs=len(history) - 1,
-        diverged=diverged,
+        diverged=cause is not None,
     )

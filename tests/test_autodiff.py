@@ -220,6 +220,55 @@ def test_errors_name_shapes_and_refuse_bad_values():
         (ad.Tensor(V4, requires_grad=True) * 2).backward(np.ones(2))
 
 
+def test_grad_and_backward_refuse_a_seed_of_the_wrong_shape_alike():
+    W = ad.Tensor(np.eye(2), requires_grad=True)
+    messages = []
+    for call in (
+        lambda Y, G: Y.backward(G),
+        lambda Y, G: ad.grad(Y, [W], seed=G),
+    ):
+        with pytest.raises(ValueError, match=r"output's shape 2×2; got 2") as err:
+            call(W @ W, np.array([1.0, 0.0]))
+        messages.append(str(err.value))
+        with pytest.raises(ValueError, match="without a seed needs a scalar output"):
+            call(W @ W, None)
+    assert messages[0] == messages[1]
+    # the right shape still works, and both give the same vector–Jacobian product
+    G = np.array([[1.0, 0.0], [0.0, 2.0]])
+    (gW,) = ad.grad(W @ W, [W], seed=G, retain_graph=True)
+    (W @ W).backward(G)
+    np.testing.assert_array_equal(gW, W.grad)
+
+
+@pytest.mark.parametrize(
+    "build, op",
+    [
+        (lambda x: x**2, "square"),
+        (lambda x: x * ad.Tensor([1e300, 1e300]), "mul"),
+        (lambda x: x + ad.Tensor([1.7e308, 1.7e308]) + ad.Tensor([1.7e308, 1.7e308]), "add"),
+        (lambda x: x - ad.Tensor([1.7e308, 1.7e308]) - ad.Tensor([1.7e308, 1.7e308]), "sub"),
+        (lambda x: x / ad.Tensor([1e-300, 1e-300]), "div"),
+        (lambda x: ad.Tensor([[1e200, 1e200]]) @ ad.reshape(x, (2, 1)), "matmul"),
+        (lambda x: ad.sum(x * 1.7e108), "sum"),
+    ],
+)
+def test_overflow_inside_an_op_is_an_error_naming_the_op(build, op):
+    x = ad.Tensor([1e200, 1e200], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning may escape either
+        with pytest.raises(FloatingPointError, match=rf"^{op} .*left the float64 range"):
+            build(x)
+
+
+def test_overflow_in_the_backward_pass_names_the_op():
+    x = ad.Tensor([1e200], requires_grad=True)
+    y = ad.tanh(x * ad.Tensor([1.0]))  # finite forward: tanh(1e200) = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FloatingPointError, match=r"backward pass \(VJP\) of mul"):
+            (y * 1e200).backward(np.array([1e200]))
+
+
 def test_sigmoid_and_tanh_stable_at_1000():
     z = ad.Tensor([-1000.0, 0.0, 1000.0], requires_grad=True)
     with warnings.catch_warnings():
@@ -391,8 +440,14 @@ def test_network_loss_refuses_bad_shapes():
     Wh, wo = init_weights(3, 6)
     with pytest.raises(ValueError, match="W̄ʰ must have n̄ = 3 rows"):
         ad.network_loss(np.ones((5, 2)), np.ones(5), Wh, wo)
-    with pytest.raises(ValueError, match="d must have length m = 5"):
+    with pytest.raises(ValueError, match="d must be a vector of length m = 5.*got shape 4"):
         ad.network_loss(np.ones((5, 3)), np.ones(4), Wh, wo)
+    # a 3×2 d has six entries: it must not be flattened into a 6-vector
+    with pytest.raises(ValueError, match="d must be a vector of length m = 6.*got shape 3×2"):
+        ad.network_loss(np.ones((6, 3)), np.ones((3, 2)), Wh, wo)
+    # an m×1 column is the same data as a vector
+    column = ad.network_loss(np.ones((5, 3)), np.ones((5, 1)), Wh, wo)
+    assert column.item() == ad.network_loss(np.ones((5, 3)), np.ones(5), Wh, wo).item()
     with pytest.raises(ValueError, match="f must be one of"):
         ad.network_loss(np.ones((5, 3)), np.ones(5), Wh, wo, f="softsign")
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from statistics import NormalDist
 
 import numpy as np
 import pytest
 import sympy as sp
+from scipy import stats
 
 from lecturekit import inverse, symbolic
 from lecturekit.checks import fd_jacobian
@@ -312,17 +314,23 @@ def test_band_equals_the_closed_form_straight_line_band():
     cov = inverse.linearised_covariance(J, r)
     x0 = np.array([-1.0, 0.0, 1.5, 3.0, 6.0])
     Jx = np.column_stack([np.ones_like(x0), x0])
-    half = inverse.band_half_width(Jx, cov.cov, level=0.95)
+    half = inverse.band_half_width(Jx, cov, level=0.95)  # σ estimated: Student's t, m − 2
     sigma_hat = np.sqrt(np.sum(r**2) / (m - 2))
     sxx = np.sum((x - x.mean()) ** 2)
-    closed = 1.959963984540054 * sigma_hat * np.sqrt(1 / m + (x0 - x.mean()) ** 2 / sxx)
+    t_q = stats.t.ppf(0.975, m - 2)
+    closed = t_q * sigma_hat * np.sqrt(1 / m + (x0 - x.mean()) ** 2 / sxx)
     np.testing.assert_allclose(half, closed, rtol=1e-10)
     assert cov.dof == pytest.approx(m - 2) and cov.estimated and cov.rank == 2
+    # the same through dof=, and a bare matrix without dof is read as "σ known" (normal z)
+    np.testing.assert_allclose(inverse.band_half_width(Jx, cov.cov, dof=m - 2), closed, rtol=1e-12)
+    np.testing.assert_allclose(
+        inverse.band_half_width(Jx, cov.cov), closed * NormalDist().inv_cdf(0.975) / t_q
+    )
     # with σ known the band scales with it, and other levels use their own z
     known = inverse.linearised_covariance(J, r, sigma=0.3)
     z90 = NormalDist().inv_cdf(0.95)
     np.testing.assert_allclose(
-        inverse.band_half_width(Jx, known.cov, level=0.9),
+        inverse.band_half_width(Jx, known, level=0.9),
         z90 * 0.3 * np.sqrt(1 / m + (x0 - x.mean()) ** 2 / sxx),
         rtol=1e-10,
     )
@@ -351,7 +359,13 @@ def test_network_band_is_the_linear_band_of_its_jacobian(sine):
     M = J.T @ J + 1e-2 * np.eye(J.shape[1])
     dof = X.shape[0] - np.trace(J @ np.linalg.solve(M, J.T))
     var = np.sum(r**2) / dof * np.einsum("ij,ij->i", Jx, np.linalg.solve(M, Jx.T).T)
-    np.testing.assert_allclose(band.half_width, 1.959963984540054 * np.sqrt(var), rtol=1e-6)
+    q = stats.t.ppf(0.975, dof)  # σ estimated from the residuals: t on m − tr H
+    assert band.covariance.dof == pytest.approx(dof, rel=1e-9)
+    np.testing.assert_allclose(band.half_width, q * np.sqrt(var), rtol=1e-6)
+    # a given σ uses the normal quantile
+    known = inverse.confidence_band(X, d, fit.Wh, fit.wo, Xn, lam=1e-2, sigma=0.1)
+    var_known = 0.01 * np.einsum("ij,ij->i", Jx, np.linalg.solve(M, Jx.T).T)
+    np.testing.assert_allclose(known.half_width, 1.959963984540054 * np.sqrt(var_known), rtol=1e-6)
     np.testing.assert_allclose(band.y, predict(Xn, fit.Wh, fit.wo))
     np.testing.assert_allclose(band.upper - band.lower, 2 * band.half_width)
     # farther from the data the band widens
@@ -359,6 +373,10 @@ def test_network_band_is_the_linear_band_of_its_jacobian(sine):
 
 
 def test_coverage_simulation_is_near_nominal_inside_the_data():
+    # At level 1/2 a band too wide and one too narrow both show: coverage has room on either
+    # side. Each point's coverage is a mean of n_rep independent hits, so its standard error
+    # is at most sqrt(level(1 − level)/n_rep), and so is that of the mean over the points.
+    level, n_rep = 0.5, 40
     Wh, wo = init_weights(1, 4, seed=2)
     cov = inverse.coverage_simulation(
         lambda s: make_sine(40, 0.1, seed=s),
@@ -366,14 +384,16 @@ def test_coverage_simulation_is_near_nominal_inside_the_data():
         Wh,
         wo,
         np.array([[1.0], [3.0], [5.0]]),
-        n_rep=12,
+        n_rep=n_rep,
         lam=1e-3,
         max_iter=200,
+        level=level,
     )
-    assert cov.hits.shape == (12, 3) and cov.half_widths.shape == (12, 3)
+    assert cov.hits.shape == (n_rep, 3) and cov.half_widths.shape == (n_rep, 3)
     np.testing.assert_allclose(cov.coverage, cov.hits.mean(axis=0))
-    assert cov.coverage.mean() >= 0.75  # 95 % nominal; a broken band would be far off
-    assert np.all(cov.half_widths > 0) and np.all(cov.half_widths < 0.5)
+    tol = NormalDist().inv_cdf(1 - 0.0005) * np.sqrt(level * (1 - level) / n_rep)  # 2-sided 0.1 %
+    assert abs(cov.coverage.mean() - level) <= tol, (cov.coverage, tol)
+    assert np.all(cov.half_widths > 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,3 +435,95 @@ def test_bad_shapes_and_values_are_refused(sine):
         inverse.coverage_simulation(None, np.sin, Wh, wo, X, n_rep=0)
     with pytest.raises(ValueError, match="times must match history"):
         inverse.first_reach([1.0, 0.5], [0.0], 0.7)
+    with pytest.raises(ValueError, match="dof"):
+        inverse.band_half_width(np.ones((3, 2)), np.eye(2), dof=0.0)
+
+
+@pytest.mark.parametrize("solver", [inverse.levenberg_marquardt, inverse.gauss_newton])
+@pytest.mark.parametrize(
+    "option, match",
+    [
+        (dict(max_iter=-3), "max_iter must be at least 1; got -3"),
+        (dict(max_iter=0.5), "max_iter must be an integer; got 0.5"),
+        (dict(max_iter="10"), "max_iter must be an integer; got '10'"),
+        (dict(max_iter=True), "max_iter must be an integer; got True"),
+        (dict(gtol=np.nan), "gtol must be finite"),
+        (dict(xtol=-1.0), "xtol must be ≥ 0"),
+        (dict(target_loss="low"), "target_loss must be a real number"),
+    ],
+)
+def test_solver_options_are_checked(solver, option, match):
+    A, d = linear_problem()
+    with pytest.raises(ValueError, match=match):
+        solver(lambda w: A @ w - d, lambda w: A, np.zeros(4), **option)
+
+
+def test_lm_checks_ftol():
+    A, d = linear_problem()
+    with pytest.raises(ValueError, match="ftol must be ≥ 0"):
+        inverse.levenberg_marquardt(lambda w: A @ w - d, lambda w: A, np.zeros(4), ftol=-1e-8)
+
+
+@pytest.mark.parametrize("solver", [inverse.levenberg_marquardt, inverse.gauss_newton])
+def test_an_overflowing_start_is_refused_not_converged(solver):
+    A, d = linear_problem()
+    with pytest.raises(ValueError, match=r"Φ_λ\(w̄₀\) .* overflows at the starting point"):
+        solver(lambda w: A @ w - d, lambda w: A, np.full(4, 1e200))
+    # a large start whose objective is finite converges to the least-squares solution
+    w_ls = np.linalg.lstsq(A, d, rcond=None)[0]
+    res = solver(lambda w: A @ w - d, lambda w: A, np.full(4, 1e150))
+    assert res.converged and np.isfinite(res.loss)
+    np.testing.assert_allclose(res.w, w_ls, rtol=1e-8)
+
+
+@pytest.mark.parametrize("solver", [inverse.levenberg_marquardt, inverse.gauss_newton])
+def test_a_step_that_overflows_is_never_converged(solver):
+    # r(w) = a w + b with a = 1e-156, b = 1e153 from w = 0: Φ = b²/2 and the gradient a b =
+    # 1e-3 are finite, but the Gauss–Newton step −b/a = −1e309 is not (for LM, with a
+    # damping μ₀ = 1e-320 far below a² = 1e-312, the step is the same)
+    options = dict(mu0=1e-320) if solver is inverse.levenberg_marquardt else {}
+    with pytest.warns(RuntimeWarning, match="the step δ is not finite"):
+        res = solver(
+            lambda w: 1e-156 * w + 1e153, lambda w: np.array([[1e-156]]), np.zeros(1), **options
+        )
+    assert not res.converged and res.reason == "not finite"
+    assert res.w[0] == 0.0 and res.loss == pytest.approx(0.5e306)
+
+
+def test_lm_rejects_a_trial_point_where_the_residual_overflows():
+    # r(w) = exp(w) − 1 overflows beyond w ≈ 709: such trial steps count as failures
+    tried = []
+
+    def residual(w):
+        tried.append(float(w[0]))
+        with np.errstate(over="ignore"):
+            return np.exp(w) - 1.0
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = inverse.levenberg_marquardt(
+            residual, lambda w: np.diag(np.exp(w)), np.array([-7.0]), mu0=1e-30
+        )
+    assert max(tried) > 710  # the first trial step (≈ e⁷) lands where r overflows
+    assert res.converged and abs(res.w[0]) < 1e-6
+
+
+def test_lm_memory_is_refused_before_any_jacobian_is_formed():
+    # P = 200 001 weights: the damping block diag(√(μD)) alone is P×P, 298 GiB
+    formed = []
+    with pytest.raises(MemoryError, match=r"diag\(√\(μD\)\) \(200001×200001, 298\.\d+ GiB\)"):
+        inverse.levenberg_marquardt(lambda w: w[:3], lambda w: formed.append(1), np.zeros(200_001))
+    assert formed == []
+
+
+@pytest.mark.parametrize("m, n, p", [(40, 1, 100_000), (4000, 2000, 2000)])
+def test_network_fits_refuse_sizes_beyond_memory_before_the_forward_pass(m, n, p):
+    # wide (P×P blocks of 670 GiB) and tall (J of 119 GiB); the inputs are at most 61 MiB
+    from lecturekit.jacobians import JacobianTooLarge
+
+    X, d = np.zeros((m, n)), np.zeros(m)
+    Wh, wo = np.zeros((n + 1, p)), np.zeros(p + 1)
+    for fit in (inverse.fit_levenberg_marquardt, inverse.fit_gauss_newton):
+        with pytest.raises(JacobianTooLarge, match="above the limit of 1.00 GiB") as err:
+            fit(X, d, Wh, wo, lam=1e-3)
+        assert "lecturekit.train.fit" in str(err.value)

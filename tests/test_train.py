@@ -232,13 +232,63 @@ def test_bernoulli_training_separates_the_moons():
     assert r.history[-1] < 0.3 * r.history[0]
 
 
-def test_divergence_is_reported_and_weights_stay_finite():
+def first_nonfinite_epoch(X, d, Wh, wo, lr, f="tanh"):
+    """Plain gradient descent on J = ℓ/m, written out: the first k whose J(w_k) is not finite."""
+    m = X.shape[0]
+    Wh, wo = Wh.copy(), wo.copy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(1, 1000):
+            _, dWh, dwo = train.loss_and_gradient(X, d, Wh, wo, f)
+            Wh, wo = Wh - lr * dWh / m, wo - lr * dwo / m
+            try:
+                J = train.loss_value(X, d, Wh, wo, f) / m
+            except ValueError:  # z = H̄ w̄ᵒ overflowed
+                return k
+            if not np.isfinite(J):
+                return k
+    raise AssertionError("gradient descent did not diverge")
+
+
+@pytest.mark.parametrize("f", ["tanh", "identity"])
+@pytest.mark.parametrize("with_callback", [False, True])
+def test_divergence_stops_at_the_step_and_returns_the_last_finite_weights(f, with_callback):
     X, d, Wh, wo = sine_problem()
-    with pytest.warns(RuntimeWarning, match="diverged"):
-        r = train.fit(X, d, Wh, wo, f="identity", lr=1e3, epochs=500)
-    assert r.diverged and r.epochs < 500
-    assert np.all(np.isfinite(r.Wh)) and np.all(np.isfinite(r.wo))
-    assert len(r.history) == r.epochs + 1 and len(r.times) == r.epochs + 1
+    m = X.shape[0]
+    k = first_nonfinite_epoch(X, d, Wh, wo, lr=1e3, f=f)
+    seen = []
+
+    def callback(epoch, Wh_, wo_, J):
+        seen.append(epoch)
+
+    with pytest.warns(RuntimeWarning, match=rf"diverged at step {k} \(epoch {k}\)") as rec:
+        r = train.fit(
+            X, d, Wh, wo, f=f, lr=1e3, epochs=k + 20, callback=callback if with_callback else None
+        )
+    assert sum("diverged" in str(w.message) for w in rec) == 1
+    assert r.diverged and r.epochs == k - 1 and r.steps == k - 1
+    assert len(r.history) == k and len(r.times) == k
+    # the weights returned are those after epoch k − 1, and their objective is finite
+    J = train.loss_value(X, d, r.Wh, r.wo, f) / m
+    assert np.isfinite(J) and r.history[-1] == pytest.approx(J, rel=1e-12)
+    assert np.all(np.isfinite(r.history))
+    if with_callback:
+        assert seen == list(range(1, k))
+
+
+def test_divergence_in_mini_batches_returns_weights_with_a_finite_objective():
+    X, d, Wh, wo = sine_problem()
+    with pytest.warns(RuntimeWarning, match=r"diverged at step \d+ \(epoch \d+\)"):
+        r = train.fit(X, d, Wh, wo, lr=1e3, epochs=100, batch_size=7)
+    assert r.diverged and r.epochs < 100
+    assert r.steps == r.epochs * -(-X.shape[0] // 7)
+    J = train.loss_value(X, d, r.Wh, r.wo) / X.shape[0]
+    assert np.isfinite(J) and r.history[-1] == pytest.approx(J, rel=1e-12)
+
+
+def test_no_observations_is_refused_before_batch_size():
+    _, _, Wh, wo = sine_problem()
+    with pytest.raises(ValueError, match="at least one observation; X has m = 0 rows"):
+        train.fit(np.zeros((0, 1)), np.zeros(0), Wh, wo)
 
 
 def test_callback_sees_every_epoch_and_can_stop():
@@ -266,13 +316,19 @@ def test_progress_bar_can_be_shown_and_is_off_by_default(capsys):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(lr=0.0), r"lr \(the learning rate η\) must be a finite number > 0"),
-        (dict(epochs=0), r"epochs must be a positive integer"),
-        (dict(batch_size=0), r"batch_size must be a positive integer"),
+        (dict(lr=0.0), r"lr \(the learning rate η\) must be > 0; got 0"),
+        (dict(lr=np.nan), r"lr \(the learning rate η\) must be finite"),
+        (dict(epochs=0), r"epochs must be at least 1; got 0"),
+        (dict(epochs=2.5), r"epochs must be an integer; got 2\.5"),
+        (dict(epochs="10"), r"epochs must be an integer; got '10'"),
+        (dict(batch_size=0), r"batch_size must be at least 1"),
         (dict(batch_size=61), r"batch_size must be at most m = 60"),
         (dict(optimizer="lbfgs"), r"optimizer must be"),
-        (dict(weight_decay=-1.0), r"weight_decay \(the Tikhonov parameter λ\)"),
-        (dict(betas=(0.9, 1.0)), r"betas must lie in \[0, 1\)"),
+        (dict(weight_decay=-1.0), r"weight_decay \(the Tikhonov parameter λ\) must be ≥ 0"),
+        (dict(optimizer="momentum", momentum=2.0), r"momentum \(μ\) must be < 1; got 2"),
+        (dict(momentum=1.0), r"momentum \(μ\) must be < 1; got 1"),
+        (dict(momentum=-0.1), r"momentum \(μ\) must be ≥ 0"),
+        (dict(betas=(0.9, 1.0)), r"betas\[1\] \(β2\) must be < 1; got 1"),
         (dict(progress="yes"), r"progress must be"),
     ],
 )

@@ -16,6 +16,7 @@ __all__ = [
     "smoothing_spline",
     "residual_coefficients",
     "fit_oscillator_damping",
+    "fit_oscillator",
 ]
 
 
@@ -106,3 +107,45 @@ def fit_oscillator_damping(t, u_obs, k, mu0=1.0, u0=1.0, v0=0.0):
     u_obs = finite_array(u_obs, "u_obs", 1)
     fit = least_squares(lambda m: damped_oscillator(t, m[0], k, u0, v0) - u_obs, [mu0])
     return float(fit.x[0])
+
+
+def fit_oscillator(t, u_obs, k, mu0=1.0, u0=1.0, v0=0.0):
+    """Output least squares for ``(μ, u0, v0)`` with the exact solution, and standard errors.
+
+    ``β̂ = argmin_β Σᵢ (u(tᵢ; β) − u_obsᵢ)²``, β = (μ, u0, v0), k known: the classical
+    estimate when the initial state is not observed either, the same unknowns the PINN's data
+    and equation must pin down. Linearised standard errors from the converged fit:
+    ``Cov(β̂) ≈ σ̂² (JᵀJ)⁻¹``, ``σ̂² = ‖r‖² / (m − 3)``, J the Jacobian of the residuals.
+
+    Returns
+    -------
+    dict
+        ``{"mu", "u0", "v0"}`` estimates, ``"se"`` (their standard errors, same keys),
+        ``"sigma"`` (σ̂) and ``"converged"`` (the solver's own verdict).
+    """
+    from scipy.optimize import least_squares
+
+    t = finite_array(t, "t", 1)
+    u_obs = finite_array(u_obs, "u_obs", 1)
+    if t.size != u_obs.size or t.size <= 3:
+        raise ValueError(
+            f"t and u_obs must have the same length m > 3 (three unknowns); "
+            f"got {t.size} and {u_obs.size}"
+        )
+    fit = least_squares(
+        lambda b: damped_oscillator(t, b[0], k, b[1], b[2]) - u_obs,
+        [mu0, u0, v0],
+        xtol=1e-15,
+        ftol=1e-15,
+        gtol=1e-15,
+    )
+    r, J = fit.fun, fit.jac
+    sigma2 = float(r @ r) / (t.size - 3)
+    se = np.sqrt(sigma2 * np.diag(np.linalg.inv(J.T @ J)))
+    names = ("mu", "u0", "v0")
+    return {
+        **{n: float(v) for n, v in zip(names, fit.x, strict=True)},
+        "se": {n: float(v) for n, v in zip(names, se, strict=True)},
+        "sigma": float(np.sqrt(sigma2)),
+        "converged": bool(fit.success),
+    }

@@ -24,6 +24,7 @@ data misfit; every term a mean square)::
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +34,7 @@ from ._validate import finite_array, shape_str
 from .activations import get_activation
 from .pinn_dual import Dual
 
-__all__ = ["PINN", "PINNLoss", "relative_l2", "single_threaded_blas"]
+__all__ = ["PINN", "PINNLoss", "fit_damping", "relative_l2", "single_threaded_blas"]
 
 TERMS = ("pde", "bc", "data")
 
@@ -326,6 +327,57 @@ class PINNLoss:
         terms, g = self._evaluate(theta, grad=True)
         return terms["total"], g
 
+    def residuals(self, theta, jacobian=True):
+        """The loss as a sum of squares, ``L(θ) = ‖ρ(θ)‖²``, and the Jacobian ``D_θ ρ``.
+
+        One entry of ρ per stacked point, scaled so that squares add up to the weighted mean
+        squares of :meth:`terms`: ``√(w_pde/m_c)·rᵢ`` at the collocation points,
+        ``√(w_bc/m_c)·eᶜᵢ`` at the points of condition c (m_c its number of points) and
+        ``√(w_data/m_d)·eᵈᵢ`` at the observations. Row i of ``D_θ ρ`` is point i's reverse sweep
+        seeded with ``∂ρᵢ/∂u, ∂ρᵢ/∂uₓ, ∂ρᵢ/∂uₓₓ``; the physical parameters' columns are
+        ``√(w_pde/m_c)·∂rᵢ/∂p``.
+
+        Returns
+        -------
+        rho : ndarray, shape (M,)
+        J : ndarray, shape (M, P), or None if ``jacobian`` is False
+        """
+        net = self.net
+        Ws = net._weights(theta[: self.n_net])
+        p = theta[self.n_net :]
+        u, ux, uxx, cache = net._propagate(Ws, self.X, keep=jacobian)
+        w = self.weights
+        rho = np.zeros(len(self.X))
+        su, sux, suxx = np.zeros_like(u), np.zeros_like(ux), np.zeros_like(uxx)
+        Jp = np.zeros((len(self.X), p.size))
+        if self.residual is not None:
+            c = self.col
+            r, dr_u, dr_ux, dr_uxx, dr_p = self._eval_residual(u[c], ux[c], uxx[c], p)
+            s = np.sqrt(w["pde"] / r.size)
+            rho[c], su[c], sux[c], suxx[c], Jp[c] = (
+                s * r,
+                s * dr_u,
+                s * dr_ux,
+                s * dr_uxx,
+                s * dr_p.T,
+            )
+        for cond in self.conditions:
+            s = np.sqrt(w["bc"] / cond.rows.size)
+            val = u[cond.rows] if cond.k == 0 else ux[cond.rows, cond.axis]
+            rho[cond.rows] = s * (val - cond.value)
+            if cond.k == 0:
+                su[cond.rows] = s
+            else:
+                sux[cond.rows, cond.axis] = s
+        if self.data_rows is not None:
+            s = np.sqrt(w["data"] / self.data_rows.size)
+            rho[self.data_rows] = s * (u[self.data_rows] - self.u_obs)
+            su[self.data_rows] = s
+        if not jacobian:
+            return rho, None
+        J = np.hstack([net._backward(Ws, cache, su, sux, suxx, per_point=True), Jp])
+        return rho, J
+
     def _evaluate(self, theta, grad):
         net = self.net
         Ws = net._weights(theta[: self.n_net])
@@ -498,26 +550,37 @@ class PINN:
             cache.append(Z)
         return u, ux, uxx, (cache, X)
 
-    def _backward(self, Ws, cache, gu, gux, guxx):
+    def _backward(self, Ws, cache, gu, gux, guxx, per_point=False):
         """Reverse sweep: ∂L/∂vec(W̄ₗ) for all l, given ∂L/∂u, ∂L/∂uₓ, ∂L/∂uₓₓ per point.
 
         Through ``H = f(A)``, ``H,ⱼ = f′ A,ⱼ``, ``H,ⱼⱼ = f″ A,ⱼ² + f′ A,ⱼⱼ`` (all element-wise):
         ``Ā,ⱼⱼ = f′ H̄,ⱼⱼ``, ``Ā,ⱼ = f′ H̄,ⱼ + 2 f″ A,ⱼ H̄,ⱼⱼ`` and
         ``Ā = f′ H̄ + Σⱼ [f″ A,ⱼ H̄,ⱼ + (f‴ A,ⱼ² + f″ A,ⱼⱼ) H̄,ⱼⱼ]``; through ``A = Z W`` (stacked):
         ``∂L/∂W = Zᵀ Ā``, ``Z̄ = Ā Wᵀ``, and the bias collects the value rows of Ā.
+
+        Every row of every matrix belongs to one point, so ``Zᵀ Ā`` is a sum over points of
+        one outer product each. With ``per_point=True`` that sum is not taken: row i of the
+        m×P result is the gradient of point i's share alone. Seeding point i with the partials
+        of residual i then gives the residual Jacobian ``D_θ ρ`` row by row, in one sweep.
         """
         layers, X = cache
         d = X.shape[1]
         grads = [None] * len(Ws)
+
+        def outer(Z, Abar):  # Σ over stacked blocks (and points, unless per_point) of Zᵀ Ā
+            if per_point:
+                return np.einsum("kma,kmb->mab", Z, Abar)
+            return Z.reshape(-1, Z.shape[-1]).T @ Abar.reshape(-1, Abar.shape[-1])
+
+        def total(v):  # Σ over points, unless per_point
+            return v if per_point else v.sum(axis=0)
+
         # Output layer (linear): out = Z w + b on the value block only.
         Z = layers[-1]
-        k, m, n = Z.shape
         Gout = np.concatenate([gu[None, :], gux.T, guxx.T])  # k×m
         W = Ws[-1]
-        gW = np.empty_like(W)
-        gW[0, 0] = gu.sum()
-        gW[1:, 0] = Z.reshape(k * m, n).T @ Gout.reshape(-1)
-        grads[-1] = gW
+        gb = total(gu[:, None, None])
+        grads[-1] = np.concatenate([gb, outer(Z, Gout[:, :, None])], axis=-2)
         Zbar = Gout[:, :, None] * W[1:, 0]  # k×m×n
         for li in range(len(Ws) - 2, -1, -1):
             Aj, Ajj, F1, F2, F3, Zprev = layers[li]
@@ -528,19 +591,19 @@ class PINN:
                 Abar += np.sum(F2 * Ajj * Sb, axis=0)
             Ajbar = F1 * Tb + 2.0 * F2Aj * Sb
             W = Ws[li]
-            gW = np.empty_like(W)
-            gW[0] = Abar.sum(axis=0)
+            gb = total(Abar[:, None, :])
             if li == 0:
                 # A = X W + b and A,ⱼ = row j of W (same for all points), A,ⱼⱼ = 0.
-                gW[1:] = X.T @ Abar + Ajbar.sum(axis=1)
+                gW = outer(X[None], Abar[None]) + total(np.moveaxis(Ajbar, 0, 1))
             else:
                 Ajjbar = F1 * Sb
                 Aall = np.concatenate([Abar[None], Ajbar, Ajjbar])
-                kk, mm, pp = Aall.shape
-                Aflat = Aall.reshape(kk * mm, pp)
-                gW[1:] = Zprev.reshape(kk * mm, -1).T @ Aflat
-                Zbar = (Aflat @ W[1:].T).reshape(kk, mm, -1)
-            grads[li] = gW
+                gW = outer(Zprev, Aall)
+                Zbar = Aall @ W[1:].T
+            grads[li] = np.concatenate([gb, gW], axis=-2)
+        if per_point:
+            # vec is column-major: column j of W̄ₗ is contiguous.
+            return np.concatenate([g.swapaxes(1, 2).reshape(len(X), -1) for g in grads], axis=1)
         return np.concatenate([g.ravel(order="F") for g in grads])
 
     # --- public evaluation -------------------------------------------------------------------
@@ -590,12 +653,24 @@ class PINN:
         params=None,
         weights=None,
         adam_steps=2000,
-        lbfgs_steps=500,
+        finish="lm",
+        finish_steps=2000,
+        lam=0.0,
+        gtol=1e-10,
+        ftol=1e-12,
         progress=True,
         lr=1e-3,
         callback=None,
     ):
-        """Train on ``L = w_pde·mean(r²) + w_bc·Σ mean(condition misfit²) + w_data·mean(misfit²)``.
+        """Train on ``Φ(θ) = L(θ) + λ‖θ_net‖²``, L the PINN loss {eq}`pinn-loss`.
+
+        ``L = w_pde·mean(r²) + w_bc·Σ mean(condition misfit²) + w_data·mean(misfit²)`` and
+        ``‖θ_net‖²`` is the sum of squares of every network weight and bias (not of the physical
+        parameters). Adam moves the weights into a good region, then a finishing phase runs to
+        a stated criterion: the gradient vanishes, ``‖∇Φ‖∞ ≤ gtol``, or (for a problem with an
+        exact solution, whose loss can fall to rounding level) the loss falls below
+        ``ftol·Φ(θ₀)``, θ₀ the initial weights. ``fit_info`` records whether it converged and
+        why it stopped; reaching ``finish_steps`` first is reported there and warned about.
 
         Parameters
         ----------
@@ -616,43 +691,78 @@ class PINN:
             residual reads them as ``p["mu"]``.
         weights : dict, optional
             Loss-term weights, keys ``"pde"``, ``"bc"``, ``"data"`` (default 1 each).
-        adam_steps, lbfgs_steps : int
-            Adam steps (learning rate ``lr``) followed by L-BFGS iterations (scipy's L-BFGS-B).
+        adam_steps : int
+            Adam steps (learning rate ``lr``), the warm start.
+        finish : {"lm", "lbfgs", None}
+            The finishing phase: ``"lm"``, Levenberg–Marquardt on the residual vector
+            ``ρ(θ)`` with ``L = ‖ρ‖²`` (:meth:`PINNLoss.residuals`, chapter 8's method);
+            ``"lbfgs"``, scipy's L-BFGS-B on Φ; None, Adam only.
+        finish_steps : int
+            Most iterations of the finishing phase.
+        lam : float
+            Tikhonov weight λ ≥ 0. With noisy data and more weights than residuals the minimum
+            of L alone is not unique (JᵀJ is singular); any λ > 0 makes it locally unique, so
+            that rounding cannot move it.
+        gtol, ftol : float
+            Convergence: ``‖∇Φ‖∞ ≤ gtol`` or ``Φ ≤ ftol·Φ(θ₀)`` (the second only with "lm").
         progress : bool
             Show a progress bar with the current loss terms.
         lr : float
-            Adam learning rate.
+            Adam learning rate (> 0).
         callback : callable, optional
-            ``callback(step, phase)`` after every step (phase "adam" or "lbfgs"); time spent in
-            it is not counted in ``history["time"]``.
+            ``callback(step, phase)`` after every step (phase "adam", "lm" or "lbfgs"); time
+            spent in it is not counted in ``history["time"]``.
 
         Returns
         -------
         PINN
-            self, trained.
+            self, trained; ``fit_info`` holds ``converged``, ``reason``, the iteration counts and
+            the final ``‖∇Φ‖∞``.
         """
-        for name, v in (("adam_steps", adam_steps), ("lbfgs_steps", lbfgs_steps)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-                raise ValueError(f"{name} must be a non-negative integer; got {v!r}")
+        adam_steps = _count(adam_steps, "adam_steps")
+        finish_steps = _count(finish_steps, "finish_steps")
+        if finish not in ("lm", "lbfgs", None):
+            raise ValueError(f'finish must be "lm", "lbfgs" or None; got {finish!r}')
         lr = _scalar(lr, "lr")
+        lam = _scalar(lam, "λ (lam)")
+        gtol = _scalar(gtol, "gtol")
+        ftol = _scalar(ftol, "ftol")
+        for name, v in (("lr", lr), ("gtol", gtol), ("ftol", ftol)):
+            if v <= 0:
+                raise ValueError(f"{name} must be positive; got {v}")
+        if lam < 0:
+            raise ValueError(f"λ (lam) must be non-negative; got {lam}")
         problem = self.loss(residual, x_collocation, conditions, data, params, weights)
         with single_threaded_blas():
-            return self._optimise(
-                problem, int(adam_steps), int(lbfgs_steps), progress, lr, callback
+            self._optimise(
+                problem, adam_steps, finish, finish_steps, lam, (gtol, ftol), progress, lr, callback
             )
+        return self
 
-    def _optimise(self, problem, adam_steps, lbfgs_steps, progress, lr, callback):
-        from scipy.optimize import minimize
+    def _optimise(
+        self, problem, adam_steps, finish, finish_steps, lam, tols, progress, lr, callback
+    ):
         from tqdm.auto import tqdm
 
-        theta = problem.theta0.copy()
+        gtol, ftol = tols
+
         names = problem.param_names
-        self.fit_info = {"adam_steps": adam_steps}
+        n_net = problem.n_net
+        theta = problem.theta0.copy()
+        penalty = np.zeros_like(theta)
+        penalty[:n_net] = lam  # λ on the network's weights, not on the physical parameters
+
+        def objective(th):
+            """Φ(θ) = L(θ) + λ‖θ_net‖² and ∇Φ = ∇L + 2λθ_net."""
+            L, g = problem(th)
+            return L + float(penalty @ (th * th)), g + 2.0 * penalty * th
+
         hist = {"total": [], "time": []}
         keys = [k for k in TERMS if k in problem.terms(theta)]
         for k in keys + names:
             hist[k] = []
-        bar = tqdm(total=adam_steps + lbfgs_steps, disable=not progress, desc="PINN")
+        total = adam_steps + (finish_steps if finish else 0)
+        bar = tqdm(total=total, disable=not progress, desc="PINN")
         clock = {"start": time.perf_counter(), "paused": 0.0}
 
         def record(terms, th, phase, step):
@@ -662,66 +772,274 @@ class PINN:
             for k in keys:
                 hist[k].append(terms[k])
             for i, k in enumerate(names):
-                hist[k].append(float(th[problem.n_net + i]))
+                hist[k].append(float(th[n_net + i]))
             bar.update(1)
             if progress and (step % 50 == 0):
                 shown = {k: f"{terms[k]:.2e}" for k in keys}
-                shown.update({k: f"{th[problem.n_net + i]:.4g}" for i, k in enumerate(names)})
+                shown.update({k: f"{th[n_net + i]:.4g}" for i, k in enumerate(names)})
                 bar.set_postfix(shown, refresh=False)
             if callback is not None:
-                self._theta = th[: problem.n_net].copy()
+                self._theta = th[:n_net].copy()
                 t0 = time.perf_counter()
                 callback(step, phase)
                 clock["paused"] += time.perf_counter() - t0
 
+        def stop(step, phase, what):
+            bar.close()
+            raise FloatingPointError(
+                f"PINN training diverged at {phase} step {step}: {what} is not finite. "
+                f"Lower the learning rate lr (now {lr:g}), scale the loss terms with `weights`, "
+                "or start from other initial weights (seed)."
+            )
+
+        phi_start = objective(theta)[0]
+        if not np.isfinite(phi_start):
+            stop(0, "the start", "the loss")
         # Adam, as in Kingma & Ba (2015), with bias-corrected moments.
         b1, b2, eps = 0.9, 0.999, 1e-8
         mom = np.zeros_like(theta)
         vel = np.zeros_like(theta)
         for t in range(1, adam_steps + 1):
             terms, g = problem._evaluate(theta, grad=True)
+            g = g + 2.0 * penalty * theta
+            if not (np.isfinite(terms["total"]) and np.all(np.isfinite(g))):
+                stop(t, "Adam", "the loss or its gradient")
             mom = b1 * mom + (1 - b1) * g
             vel = b2 * vel + (1 - b2) * (g * g)
             denom = np.sqrt(vel) / np.sqrt(1 - b2**t) + eps
             theta = theta - (lr / (1 - b1**t)) * mom / denom
             record(terms, theta, "adam", t)
-
-        if lbfgs_steps:
-            count = {"it": 0}
-
-            def after_iteration(xk):
-                count["it"] += 1
-                last = problem._last
-                terms = (
-                    last[1]
-                    if last is not None and np.array_equal(last[0], xk)
-                    else problem.terms(xk)
-                )
-                record(terms, xk, "lbfgs", adam_steps + count["it"])
-
-            res = minimize(
+        info = {"adam_steps": adam_steps, "finish": finish, "lam": lam, "gtol": gtol, "ftol": ftol}
+        if finish == "lm":
+            theta, lm_info = _levenberg_marquardt(
                 problem,
                 theta,
-                jac=True,
-                method="L-BFGS-B",
-                callback=after_iteration,
-                options={
-                    "maxiter": lbfgs_steps,
-                    "maxfun": int(1.25 * lbfgs_steps) + 1,
-                    "maxcor": 50,
-                    "ftol": float(np.finfo(float).eps),
-                    "gtol": 0.0,
-                },
+                penalty,
+                finish_steps,
+                (gtol, ftol * phi_start),
+                record,
+                adam_steps,
+                stop,
             )
-            theta = res.x
-            bar.update(max(0, lbfgs_steps - count["it"]))
-            self.fit_info |= {
-                "lbfgs_iterations": int(res.nit),
-                "lbfgs_evaluations": int(res.nfev),
-                "lbfgs_message": str(res.message),
-            }
+            info |= lm_info
+        elif finish == "lbfgs":
+            info |= self._lbfgs(problem, objective, theta, finish_steps, gtol, record, adam_steps)
+            theta = info.pop("theta")
+        bar.update(max(0, total - bar.n))
         bar.close()
-        self._theta = theta[: problem.n_net].copy()
-        self._params = {k: float(theta[problem.n_net + i]) for i, k in enumerate(names)}
+        phi, g = objective(theta)
+        info["loss"] = phi
+        info["grad_norm"] = float(np.max(np.abs(g)))
+        if finish is None:
+            info |= {"converged": info["grad_norm"] <= gtol, "reason": "adam_steps"}
+        if not info["converged"]:
+            warnings.warn(
+                f"PINN fit did not converge: {info['reason']} (‖∇Φ‖∞ = {info['grad_norm']:.2e}"
+                f" > gtol = {gtol:g}); the result is where the iterations stopped",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        self.fit_info = info
+        self._theta = theta[:n_net].copy()
+        self._params = {k: float(theta[n_net + i]) for i, k in enumerate(names)}
         self.history = {k: np.asarray(v) for k, v in hist.items()}
-        return self
+        self._problem, self._penalty = problem, penalty
+
+    def _lbfgs(self, problem, objective, theta, max_steps, gtol, record, step0):
+        """scipy's L-BFGS-B on Φ, stopped by the same criterion ‖∇Φ‖∞ ≤ gtol."""
+        from scipy.optimize import minimize
+
+        count = {"it": 0}
+
+        def after_iteration(xk):
+            count["it"] += 1
+            last = problem._last
+            same = last is not None and np.array_equal(last[0], xk)
+            record(last[1] if same else problem.terms(xk), xk, "lbfgs", step0 + count["it"])
+
+        res = minimize(
+            objective,
+            theta,
+            jac=True,
+            method="L-BFGS-B",
+            callback=after_iteration,
+            # ftol = 0: stop on the gradient (L-BFGS-B's pgtol is the same max-norm), not on a
+            # small relative change of Φ, which a slow descent also shows.
+            options={
+                "maxiter": max_steps,
+                "maxfun": 2 * max_steps + 10,
+                "maxcor": 50,
+                "ftol": 0.0,
+                "gtol": gtol,
+            },
+        )
+        converged = bool(np.max(np.abs(res.jac)) <= gtol)
+        return {
+            "theta": res.x,
+            "finish_iterations": int(res.nit),
+            "finish_evaluations": int(res.nfev),
+            "converged": converged,
+            "reason": "gradient" if converged else f"L-BFGS-B: {res.message}",
+        }
+
+    def parameter_uncertainty(self, sigma=None):
+        """Linearised standard errors of the physical parameters at the fitted θ̂.
+
+        Divide the residual vector by ``√(w_data/m_d)`` so that its data entries are the raw
+        misfits eᵈ; with that ``J̃ = D_θ ρ̃`` and ``Λ̃`` (the Tikhonov weights, scaled alike),
+        ``Φ ∝ ‖ρ̃‖² + θᵀΛ̃θ``. For data ``u_obs = u(x; θ) + ε``, ε ~ N(0, σ²I), and a Gaussian
+        prior that makes the physics and Tikhonov terms the rest of ``‖ρ̃‖² + θᵀΛ̃θ``, the
+        Laplace (Gaussian-posterior) covariance is ``σ² A⁻¹``, ``A = J̃ᵀJ̃ + Λ̃``. Treating
+        only the data as random, the delta method gives the sandwich ``σ² A⁻¹ J̃_dᵀJ̃_d A⁻¹``
+        (J̃_d the data rows). σ² is estimated, unless given, as
+        ``σ̂² = ‖eᵈ‖² / (m_d − tr(J̃_d A⁻¹ J̃_dᵀ))``.
+
+        Returns
+        -------
+        dict
+            ``{"laplace": {name: se}, "sandwich": {name: se}, "sigma": σ̂ or σ, "dof": m_d − tr}``
+        """
+        problem = getattr(self, "_problem", None)
+        if problem is None or problem.data_rows is None or not problem.param_names:
+            raise ValueError(
+                "parameter_uncertainty needs a fitted inverse problem: fit with data and params"
+            )
+        theta = np.concatenate([self._theta, list(self._params.values())])
+        rho, J = problem.residuals(theta)
+        s = np.sqrt(problem.weights["data"] / problem.data_rows.size)
+        J, rho, Lam = J / s, rho / s, self._penalty / s**2
+        A = J.T @ J + np.diag(Lam)
+        Ainv = np.linalg.inv(A)
+        Jd = J[problem.data_rows]
+        e = rho[problem.data_rows]
+        dof = problem.data_rows.size - float(np.trace(Jd @ Ainv @ Jd.T))
+        if sigma is None:
+            sigma2 = float(e @ e) / dof
+        else:
+            sigma2 = _scalar(sigma, "sigma") ** 2
+        idx = problem.n_net + np.arange(len(problem.param_names))
+        laplace = sigma2 * np.diag(Ainv)[idx]
+        AJ = Ainv[idx] @ Jd.T
+        sandwich = sigma2 * np.sum(AJ * AJ, axis=1)
+        names = problem.param_names
+        return {
+            "laplace": {k: float(np.sqrt(v)) for k, v in zip(names, laplace, strict=True)},
+            "sandwich": {k: float(np.sqrt(v)) for k, v in zip(names, sandwich, strict=True)},
+            "sigma": float(np.sqrt(sigma2)),
+            "dof": dof,
+        }
+
+
+def _count(v, name):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+        raise ValueError(f"{name} must be a non-negative integer; got {v!r}")
+    return int(v)
+
+
+def _levenberg_marquardt(problem, theta, penalty, max_steps, tols, record, step0, stop):
+    """Levenberg–Marquardt on ``Φ(θ) = ‖ρ(θ)‖² + θᵀΛθ``, Λ = diag(penalty) (chapter 8's method).
+
+    Linearising ``ρ(θ + δ) ≈ ρ + Jδ`` gives the model ``m(δ) = ‖ρ + Jδ‖² + (θ + δ)ᵀΛ(θ + δ)``,
+    whose damped minimiser solves ``(JᵀJ + Λ + μI) δ = −g`` with ``g = Jᵀρ + Λθ = ½∇Φ``. With
+    fewer residuals M than unknowns P, the push-through identity gives the same δ from an M×M
+    system: ``D = Λ + μI``, ``(I + J D⁻¹ Jᵀ) a = J D⁻¹ Λθ − ρ``, ``δ = D⁻¹(Jᵀa − Λθ)``.
+
+    Damping (Nielsen 1999): the gain ratio ``r = (Φ(θ) − Φ(θ + δ)) / (Φ(θ) − m(δ))``; if Φ
+    decreases the step is taken and ``μ ← μ·max(1/3, 1 − (2r − 1)³)``, ``ν ← 2``; otherwise
+    ``μ ← νμ``, ``ν ← 2ν``. Start: ``μ₀ = 10⁻³·max diag(JᵀJ + Λ)``.
+
+    Stops when ``‖∇Φ‖∞ ≤ gtol`` or ``Φ ≤ phi_floor`` (converged; ``tols = (gtol, phi_floor)``),
+    when no step decreases Φ at working precision
+    (μ > 10¹⁶) or after ``max_steps`` iterations (both reported as not converged).
+    """
+    gtol, phi_floor = tols
+    rho, J = problem.residuals(theta)
+    phi = float(rho @ rho + penalty @ (theta * theta))
+    if not (np.isfinite(phi) and np.all(np.isfinite(J))):
+        stop(step0 + 1, "Levenberg–Marquardt", "the residual vector or its Jacobian")
+    g = J.T @ rho + penalty * theta
+    mu = 1e-3 * float(np.max(np.sum(J * J, axis=0) + penalty))
+    nu = 2.0
+    M, P = J.shape
+    terms = problem.terms(theta)
+    reason, it = "finish_steps", 0
+    for it in range(1, max_steps + 1):
+        if 2.0 * np.max(np.abs(g)) <= gtol:
+            reason, it = "gradient", it - 1
+            break
+        if phi <= phi_floor:
+            reason, it = "loss", it - 1
+            break
+        D = penalty + mu
+        if M < P:
+            a = np.linalg.solve(np.eye(M) + (J / D) @ J.T, J @ (penalty * theta / D) - rho)
+            step = (J.T @ a - penalty * theta) / D
+        else:
+            step = np.linalg.solve(J.T @ J + np.diag(D), -g)
+        theta_new = theta + step
+        rho_new, _ = problem.residuals(theta_new, jacobian=False)
+        phi_new = float(rho_new @ rho_new + penalty @ (theta_new * theta_new))
+        Jstep = J @ step
+        predicted = -2.0 * float(g @ step) - float(Jstep @ Jstep) - float(step @ (penalty * step))
+        gain = (phi - phi_new) / predicted if predicted > 0 else -1.0
+        if np.isfinite(phi_new) and phi_new < phi and gain > 0:
+            theta, rho, phi = theta_new, rho_new, phi_new
+            _, J = problem.residuals(theta)
+            g = J.T @ rho + penalty * theta
+            mu *= max(1.0 / 3.0, 1.0 - (2.0 * gain - 1.0) ** 3)
+            nu = 2.0
+            terms = problem.terms(theta)
+        else:
+            mu *= nu
+            nu *= 2.0
+        record(terms, theta, "lm", step0 + it)
+        if mu > 1e16:
+            reason = "no step decreases Φ at working precision (damping μ > 1e16)"
+            break
+    return theta, {
+        "finish_iterations": it,
+        "converged": reason in ("gradient", "loss"),
+        "reason": reason,
+    }
+
+
+def fit_damping(
+    t_obs,
+    u_obs,
+    k,
+    w_pde=1e-4,
+    lam=1e-5,
+    layers=(1, 20, 20, 1),
+    n_collocation=60,
+    seed=0,
+    adam_steps=1500,
+    finish_steps=3000,
+    progress=False,
+):
+    """The chapter's inverse problem: μ in ``u″ + μu′ + ku = 0`` from observations of u.
+
+    A PINN on [0, 1] with the data term, the equation at ``n_collocation`` equally spaced
+    points (weight ``w_pde``) and μ trainable from 0; no initial conditions. Adam (learning
+    rate 10⁻²) then Levenberg–Marquardt with Tikhonov weight λ to ``‖∇Φ‖∞ ≤ 10⁻¹⁰``.
+
+    Returns
+    -------
+    model : PINN
+        The fitted network; ``model.params["mu"]`` is μ̂.
+    uncertainty : dict
+        :meth:`PINN.parameter_uncertainty` at the fit.
+    """
+    model = PINN(layers=layers, seed=seed)
+    model.fit(
+        lambda x, u, ux, uxx, p: uxx + p["mu"] * ux + k * u,
+        np.linspace(0.0, 1.0, n_collocation),
+        data=(t_obs, u_obs),
+        params={"mu": 0.0},
+        weights={"pde": w_pde, "data": 1.0},
+        adam_steps=adam_steps,
+        finish_steps=finish_steps,
+        lam=lam,
+        lr=1e-2,
+        progress=progress,
+    )
+    return model, model.parameter_uncertainty()

@@ -4,7 +4,8 @@ For each scenario, ``lecturekit.inverse.coverage_simulation`` draws ``--reps`` d
 ``lecturekit.data.make_sine(m, σ, seed=i)`` (inputs uniform on [0, 2π], new inputs and noise
 each time), refits the network ``y = [1 tanh(X̄ W̄ʰ)] w̄ᵒ`` by Levenberg–Marquardt with
 Tikhonov parameter λ from the same initial weights, forms the band
-``y(x) ± 1.96·sqrt(diag(J_x Cov J_xᵀ))``, ``Cov = σ̂²(JᵀJ + λI)⁻¹`` with σ̂ from the residuals,
+``y(x) ± q·sqrt(diag(J_x Cov J_xᵀ))``, ``Cov = σ̂²(JᵀJ + λI)⁻¹`` with σ̂ from the residuals
+and q the 97.5 % quantile of Student's t on the m − tr H residual degrees of freedom,
 and counts how often ``sin(x)`` lies inside it at the chosen points (inside the data range, at
 its edges, and outside it). A calibrated band covers 95 % ± 1.5 % (binomial standard error at
 200 repetitions).

@@ -49,6 +49,11 @@ def finite_array(x, name: str, ndim: int | None = None, *, allow_complex: bool =
     return arr
 
 
+def _show(x) -> str:
+    """A value as a reader typed it: quotes for strings, ``2.5`` for numpy's ``float64(2.5)``."""
+    return repr(x) if isinstance(x, str) else str(x)
+
+
 def real(x, name: str, *, minimum=None, strict=False, maximum=None, max_strict=True) -> float:
     """Return ``x`` as a finite float, optionally bounded; errors name the symbol.
 
@@ -63,7 +68,7 @@ def real(x, name: str, *, minimum=None, strict=False, maximum=None, max_strict=T
         the upper one (``x < maximum``, the default).
     """
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
-        raise ValueError(f"{name} must be a real number; got {x!r}")
+        raise ValueError(f"{name} must be a real number; got {_show(x)}")
     x = float(x)
     if not np.isfinite(x):
         raise ValueError(f"{name} must be finite; got {x}")
@@ -80,7 +85,7 @@ def integer(x, name: str, *, minimum=None) -> int:
     ``minimum`` is an inclusive lower bound (1 for a count of iterations or epochs).
     """
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
-        raise ValueError(f"{name} must be an integer; got {x!r}")
+        raise ValueError(f"{name} must be an integer; got {_show(x)}")
     x = int(x)
     if minimum is not None and x < minimum:
         raise ValueError(f"{name} must be at least {minimum}; got {x}")

@@ -52,7 +52,8 @@ def unvec(v, shape):
     (a float such as 2.5 is refused rather than truncated).
     """
     v = finite_array(v, "v", allow_complex=True)
-    shape = tuple(integer(s, f"shape[{k}]", minimum=0) for k, s in enumerate(np.atleast_1d(shape)))
+    shape = (shape,) if np.ndim(shape) == 0 else tuple(shape)
+    shape = tuple(integer(s, f"shape[{k}]", minimum=0) for k, s in enumerate(shape))
     if v.ndim != 1 or v.size != int(np.prod(shape)):
         raise ValueError(
             f"unvec needs a vector of length {int(np.prod(shape))} for shape "

@@ -72,3 +72,50 @@ def test_every_module_is_reachable_from_the_package():
     assert names <= set(lk.__all__), f"not exported: {sorted(names - set(lk.__all__))}"
     for name in names:
         assert getattr(lk, name) is importlib.import_module(f"lecturekit.{name}")
+
+
+@pytest.mark.parametrize(
+    "shape, match",
+    [((2.5, 2.4), r"shape\[0\] must be an integer; got 2\.5"), ((2, -3), "at least 0")],
+)
+def test_unvec_refuses_a_shape_that_is_not_integers(shape, match):
+    # int(2.5) × int(2.4) = 4 entries would silently fit a vector of length 4
+    with pytest.raises(ValueError, match=match):
+        lk.unvec(np.ones(4), shape)
+
+
+@pytest.mark.parametrize(
+    "A, error, match",
+    [
+        (["a", "b"], TypeError, "A must be numeric"),
+        ([[1.0, np.nan]], ValueError, "NaN or infinite"),
+        ([np.inf], ValueError, "NaN or infinite"),
+    ],
+)
+def test_vec_refuses_strings_and_nan(A, error, match):
+    with pytest.raises(error, match=match):
+        lk.vec(A)
+
+
+def test_kron_vec_matrix_refuses_a_product_beyond_memory_before_forming_it():
+    from lecturekit.jacobians import JacobianTooLarge
+
+    # Bᵀ ⊗ A would be (2000·2000)×(2000·2000) = 116 TiB (119 209 GiB); A and B are 31 MiB each
+    A = B = np.zeros((2000, 2000))
+    with pytest.raises(JacobianTooLarge, match=r"Bᵀ ⊗ A \(4000000×4000000, 119209\.\d+ GiB\)"):
+        lk.kron_vec_matrix(A, B)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(scale=np.nan), "scale .* must be finite"),
+        (dict(scale=-1.0), "scale .* must be ≥ 0"),
+        (dict(n=2.5), r"n \(the number of inputs\) must be an integer"),
+        (dict(p=0), r"p \(the number of hidden units\) must be at least 1"),
+    ],
+)
+def test_init_weights_refuses_bad_arguments(kwargs, match):
+    args = dict(n=2, p=3) | kwargs
+    with pytest.raises(ValueError, match=match):
+        lk.init_weights(**args)

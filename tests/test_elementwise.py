@@ -194,3 +194,14 @@ def test_collapse_holds_for_any_architecture(n, widths, seed):
     X = rng.normal(size=(6, n))
     y = E.deep_forward(X, weights, "identity", "identity")
     np.testing.assert_allclose(closure(X) @ E.collapse_linear(weights), y, rtol=1e-9, atol=1e-9)
+
+
+def test_kron_hidden_layer_is_refused_beyond_memory_before_allocating():
+    from lecturekit.jacobians import JacobianTooLarge
+
+    # I_p ⊗ X̄ at m = 100 000, n̄ = 11, p = 300 is 3·10⁷ × 3300: 738 GiB (X is 7.6 MiB)
+    X, Wh = np.zeros((100_000, 10)), np.zeros((11, 300))
+    with pytest.raises(JacobianTooLarge, match=r"I_p ⊗ X̄ \(30000000×3300, 737\.\d+ GiB\)") as err:
+        E.hidden_layer(X, Wh, method="kron")
+    assert 'method="matrix" computes the same H' in str(err.value)
+    assert isinstance(err.value, MemoryError)

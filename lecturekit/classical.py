@@ -17,6 +17,7 @@ __all__ = [
     "residual_coefficients",
     "fit_oscillator_damping",
     "fit_oscillator",
+    "noisy_oscillator",
 ]
 
 
@@ -149,3 +150,19 @@ def fit_oscillator(t, u_obs, k, mu0=1.0, u0=1.0, v0=0.0):
         "sigma": float(np.sqrt(sigma2)),
         "converged": bool(fit.success),
     }
+
+
+def noisy_oscillator(sigma, n_obs=40, seed=0, mu=4.0, k=400.0):
+    """Observations of the oscillator at ``n_obs`` uniform random times on [0, 1], with noise.
+
+    ``u_obs = u(t; μ, k) + σ ε``, ε standard normal, u(0) = 1, u′(0) = 0; times and noise
+    from ``numpy.random.default_rng(seed)``, so a seed names one data set.
+
+    Returns
+    -------
+    t : ndarray, sorted
+    u_obs : ndarray
+    """
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.uniform(0.0, 1.0, n_obs))
+    return t, damped_oscillator(t, mu, k) + sigma * rng.normal(size=n_obs)

@@ -1,7 +1,9 @@
 """Every chapter notebook in git is clean (no outputs), checks itself, and is in the book."""
 
 import json
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,3 +59,106 @@ def test_in_table_of_contents(path):
 def test_toc_entries_exist():
     for entry in toc_documents():
         assert source_of(entry) is not None, entry
+
+
+# --- notebooks/conftest.py: nbval's run, recorded as nbclient records an execution ----------
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+RECORDED_CELLS = [
+    "import ipywidgets as W\nimport matplotlib.pyplot as plt\n"
+    "from IPython.display import clear_output, display",
+    'print("a line")\nplt.plot([0, 1], [1, 0])\nplt.show()',
+    'print("cleared")\nclear_output(wait=True)\nprint("kept")',
+    'W.interactive(lambda a: print("twice a is", 2 * a), a=W.IntSlider(value=3))',
+    'handle = display("first", display_id=True)\nhandle.update("second")',
+]
+
+
+def output_summary(nb):
+    """Per code cell: each output's type, stream name, mime types and text."""
+    cells = []
+    for cell in (c for c in nb.cells if c.cell_type == "code"):
+        cells.append(
+            [
+                (o.output_type, o.get("name"), sorted(o.get("data", {})), o.get("text"))
+                for o in cell.outputs
+            ]
+        )
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    models = state.get("state", {}).values()
+    widget_outputs = [
+        [(o["output_type"], o.get("text")) for o in m["state"].get("outputs", [])]
+        for m in models
+        if m["model_name"] == "OutputModel"
+    ]
+    return cells, sorted(m["model_name"] for m in models), widget_outputs
+
+
+def test_recorded_run_matches_a_normal_execution(tmp_path):
+    """What nbval executed and the plugin stored in the cache has the outputs a build's own
+    execution (jupyter-cache, nbclient) gives: figures, cleared output, an Output widget's
+    capture kept inside the widget, updated displays, the widget state."""
+    nbformat = pytest.importorskip("nbformat")
+    jupyter_cache = pytest.importorskip("jupyter_cache")
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in RECORDED_CELLS]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = tmp_path / "recorded.ipynb"
+    nbformat.write(nb, path)
+    shutil.copy(ROOT / "notebooks" / "conftest.py", tmp_path / "conftest.py")
+    cache_dir = tmp_path / "cache"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax"]
+        + ["--nbval-current-env", "--record-into", str(cache_dir), path.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    cache = jupyter_cache.get_cache(cache_dir)
+    recorded = cache.get_cache_bundle(cache.match_cache_notebook(nb).pk).nb
+
+    executed = single_nb_execution(
+        nbformat.read(path, as_version=4), cwd=str(tmp_path), timeout=600, allow_errors=False
+    )
+    assert executed.err is None, executed.exc_string
+    expected = output_summary(executed.nb)
+    assert output_summary(recorded) == expected
+    # The cases the comparison is about are really there.
+    cells, models, widget_outputs = expected
+    assert cells[2] == [("stream", "stdout", [], "kept\n")]
+    assert "OutputModel" in models and widget_outputs == [[("stream", "twice a is 6\n")]]
+    assert [kinds for _, _, kinds, _ in cells[1]] == [[], ["image/png", "text/plain"]]
+
+
+def test_recorded_run_skips_a_failing_notebook(tmp_path):
+    """A notebook with a failing cell is not stored: the build executes it and fails there."""
+    nbformat = pytest.importorskip("nbformat")
+    jupyter_cache = pytest.importorskip("jupyter_cache")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("assert x == 2")]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = tmp_path / "failing.ipynb"
+    nbformat.write(nb, path)
+    shutil.copy(ROOT / "notebooks" / "conftest.py", tmp_path / "conftest.py")
+    cache_dir = tmp_path / "cache"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax"]
+        + ["--nbval-current-env", "--record-into", str(cache_dir), path.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    with pytest.raises(KeyError):
+        jupyter_cache.get_cache(cache_dir).match_cache_notebook(nb)

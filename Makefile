@@ -87,16 +87,19 @@ browser: $(STAMP)
 	$(BIN)/python -m pytest tests -m browser -q
 
 # After `make test`: the optimisation tests and chapters again under each OpenBLAS kernel in
-# KERNELS, the variable set for that command alone. .ci/blas_kernel.py first shows which
-# kernel loaded and fails unless it is the one requested. Every kernel runs; any failure
-# fails the target at the end.
+# KERNELS, the variable set for each command alone. .ci/blas_kernel.py first shows which
+# kernel loaded and fails unless it is the one requested. Tests and notebooks run as two
+# commands (tests/ and notebooks/ each have a conftest module; in one run they would clash).
+# Every kernel runs; any failure fails the target at the end.
 test-kernels: $(STAMP)
 	@failed=""; for kernel in $(KERNELS); do \
 		echo "== OpenBLAS kernel $$kernel"; \
 		OPENBLAS_CORETYPE=$$kernel $(BIN)/python .ci/blas_kernel.py $$kernel || exit 1; \
 		OPENBLAS_CORETYPE=$$kernel $(BIN)/python -m pytest -q -n 2 --dist loadscope \
+			$(OPTIMISED_TESTS) || failed="$$failed $$kernel(tests)"; \
+		OPENBLAS_CORETYPE=$$kernel $(BIN)/python -m pytest -q -n 2 --dist loadscope \
 			--nbval-lax --nbval-current-env \
-			$(OPTIMISED_TESTS) $(OPTIMISED_NOTEBOOKS) || failed="$$failed $$kernel"; \
+			$(OPTIMISED_NOTEBOOKS) || failed="$$failed $$kernel(notebooks)"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "Failed under OpenBLAS kernel(s):$$failed"; exit 1; fi
 	@echo "Passed under OpenBLAS kernels: $(KERNELS)"

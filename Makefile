@@ -9,6 +9,9 @@ LOCK   := requirements-lock.txt
 LINTED := lecturekit tests benchmarks notebooks _ext
 # myst-nb's jupyter-cache (execute_notebooks: cache in _config.yml).
 NB_CACHE := _build/.jupyter_cache
+# Set for the unattended runs (nbval, book builds) so that lecturekit.context.interactive()
+# is False there and the notebooks draw no progress bars; never for `make lab`.
+BUILD_ENV := LECTUREKIT_BUILD=1
 # Tests and chapters whose numbers come from iterative optimisation, rerun under other
 # OpenBLAS kernels (other rounding) by `make test-kernels`.
 KERNELS ?= SandyBridge Nehalem Haswell
@@ -49,7 +52,7 @@ lock:
 # A full build: the cache is emptied so every notebook runs against today's lecturekit.
 book: $(STAMP)
 	rm -rf $(NB_CACHE)
-	$(BIN)/jupyter-book build . --keep-going
+	$(BUILD_ENV) $(BIN)/jupyter-book build . --keep-going
 	@echo "Open: file://$(CURDIR)/_build/html/index.html"
 
 # Each notebook executes once: nbval runs it as a test and records it into the cache that
@@ -68,7 +71,7 @@ unit: $(STAMP)
 # The cache is emptied first: it then holds only this run's executions (notebooks/conftest.py).
 notebooks: $(STAMP)
 	rm -rf $(NB_CACHE)
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env \
+	$(BUILD_ENV) $(BIN)/python -m pytest --nbval-lax --nbval-current-env \
 		-n 2 --dist loadscope -q notebooks --record-into $(NB_CACHE)
 
 # The strict build on its own executes every notebook itself.
@@ -81,7 +84,7 @@ build-strict: $(STAMP)
 # what was executed (the cache key), else they are executed now.
 strict-html: $(STAMP)
 	rm -rf _build/html _build/.doctrees
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BUILD_ENV) $(BIN)/jupyter-book build . -W -n --keep-going
 
 browser: $(STAMP)
 	$(BIN)/python -m pytest tests -m browser -q
@@ -97,8 +100,8 @@ test-kernels: $(STAMP)
 		OPENBLAS_CORETYPE=$$kernel $(BIN)/python .ci/blas_kernel.py $$kernel || exit 1; \
 		OPENBLAS_CORETYPE=$$kernel $(BIN)/python -m pytest -q -n 2 --dist loadscope \
 			$(OPTIMISED_TESTS) || failed="$$failed $$kernel(tests)"; \
-		OPENBLAS_CORETYPE=$$kernel $(BIN)/python -m pytest -q -n 2 --dist loadscope \
-			--nbval-lax --nbval-current-env \
+		OPENBLAS_CORETYPE=$$kernel $(BUILD_ENV) $(BIN)/python -m pytest -q -n 2 \
+			--dist loadscope --nbval-lax --nbval-current-env \
 			$(OPTIMISED_NOTEBOOKS) || failed="$$failed $$kernel(notebooks)"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "Failed under OpenBLAS kernel(s):$$failed"; exit 1; fi

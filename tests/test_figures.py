@@ -1,0 +1,125 @@
+"""The figures module draws what it claims: every picture is produced and shows its content."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from lecturekit import autodiff as ad  # noqa: E402
+from lecturekit import chain, figures, gallery, plotting  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def rendered(fig):
+    """The figure drawn to pixels: an RGB array that is not a blank page."""
+    fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    assert pixels.size and (pixels < 250).any(), "the figure is blank"
+    return pixels
+
+
+def network_graph(m=5, n=2, p=4, seed=0):
+    rng = np.random.default_rng(seed)
+    X, d = rng.normal(size=(m, n)), rng.normal(size=m)
+    Wh = ad.tensor(rng.normal(size=(n + 1, p)), requires_grad=True)
+    wo = ad.tensor(rng.normal(size=p + 1), requires_grad=True)
+    return ad.network_loss(X, d, Wh, wo), Wh, wo
+
+
+def test_old_import_paths_reexport_the_figures_module():
+    assert plotting.draw_network is figures.draw_network
+    assert plotting.spy is figures.spy
+    assert gallery.activation_gallery is figures.activation_gallery
+    assert gallery.GALLERY == figures.GALLERY
+
+
+@pytest.mark.parametrize(("m", "n", "p"), [(5, 2, 4), (3, 1, 2)])
+def test_computational_graph_draws_every_recorded_node_with_shape_and_sweep_step(m, n, p):
+    loss, Wh, wo = network_graph(m, n, p)
+    order = ad.topological_order(loss)
+    fig = figures.computational_graph(loss, {Wh: "W̄ʰ", wo: "w̄ᵒ"})
+    rendered(fig)
+    labels = texts(fig)
+    boxes = [t for t in labels if "\n" in t]
+    assert len(boxes) == len(order), "one box per recorded operation"
+    # Shapes on the nodes: the hidden layer's m×p and the closure's m×p̄ are both shown.
+    assert any(t.endswith(f"{m}×{p}") for t in boxes)
+    assert any(t.endswith(f"{m}×{p + 1}") for t in boxes)
+    assert any(t.startswith("W̄ʰ") and t.endswith(f"{n + 1}×{p}") for t in boxes)
+    # The reverse sweep's steps 1..N, each once; step 1 is the loss (the last node).
+    steps = sorted(int(t) for t in labels if t.isdigit())
+    assert steps == list(range(1, len(order) + 1))
+
+
+def test_computational_graph_edges_follow_the_recorded_parents():
+    loss, Wh, wo = network_graph()
+    order = ad.topological_order(loss)
+    fig = figures.computational_graph(loss)
+    arrows = [c for c in fig.axes[0].texts if getattr(c, "arrow_patch", None) is not None]
+    assert len(arrows) == sum(len(node.parents) for node in order)
+
+
+def test_computational_graph_refuses_a_graph_with_nothing_recorded():
+    constant = ad.tensor(np.ones(3)) * 2.0
+    with pytest.raises(ValueError, match="records no graph"):
+        figures.computational_graph(constant)
+
+
+@pytest.mark.parametrize(("m", "n", "p"), [(4, 2, 3), (2, 1, 2)])
+def test_jacobian_blocks_have_the_factor_shapes_and_their_product_pattern(m, n, p):
+    (_, J1), (_, J2), (_, J3), (_, D) = figures.jacobian_factors(m, n, p)
+    assert J1.shape == (m, m * p) and J2.shape == (m * p, m * p)
+    assert J3.shape == (m * p, (n + 1) * p) and D.shape == (m, (n + 1) * p)
+    assert np.count_nonzero(J1) == m * p  # p diagonal blocks
+    assert np.count_nonzero(J2) == m * p  # a diagonal
+    assert np.count_nonzero(J3) == m * (n + 1) * p  # p copies of X̄
+    fig = figures.jacobian_blocks_figure(m, n, p)
+    rendered(fig)
+    sizes = [t for t in texts(fig) if "×" in t and "$" not in t]
+    assert sizes == [f"{m}×{m * p}", f"{m * p}×{m * p}", f"{m * p}×{(n + 1) * p}",
+                     f"{m}×{(n + 1) * p}"]  # fmt: skip
+    shaded = [pt for pt in fig.axes[0].patches if pt.get_fill() and pt.get_width() == 1]
+    assert len(shaded) == sum(np.count_nonzero(M) for M in (J1, J2, J3, D))
+
+
+@pytest.mark.parametrize("order", ["reverse", "forward"])
+def test_chain_steps_add_up_to_the_chain_cost(order):
+    dims = chain.gradient_chain_dims(7, 3, 5)
+    k = len(dims) - 1
+    parenthesis = chain.left_to_right(k) if order == "reverse" else chain.right_to_left(k)
+    steps = figures.chain_steps(dims, order)
+    assert len(steps) == k - 1
+    assert sum(cost for _, cost in steps) == chain.chain_cost(dims, parenthesis)
+
+
+def test_chain_order_figure_shows_both_orders_with_their_sizes():
+    m, n, p = 30, 4, 6
+    fig = figures.chain_order_figure(m, n, p)
+    rendered(fig)
+    top, bottom = fig.axes
+    dims = chain.gradient_chain_dims(m, n, p)
+    for ax, order in ((top, "reverse"), (bottom, "forward")):
+        steps = figures.chain_steps(dims, order)
+        assert [bar.get_width() for bar in ax.patches] == [cost for _, cost in steps]
+        ticks = [t.get_text() for t in ax.get_yticklabels()]
+        assert all(text in tick for (text, _), tick in zip(steps, ticks, strict=True))
+        assert f"{sum(c for _, c in steps):,}" in ax.get_title()
+
+
+def test_chain_steps_refuses_an_unknown_order():
+    with pytest.raises(ValueError, match="reverse"):
+        figures.chain_steps([1, 2, 3], "sideways")

@@ -33,6 +33,10 @@ class Activation:
         φ(z) in the real symbol ``lecturekit.activations.z``.
     smooth : bool
         Whether φ is differentiable everywhere (finite-difference checks need this).
+    df_of_output : callable or None
+        φ′ written in terms of the output ``h = φ(z)`` where the book derives such an identity
+        (``tanh′ = 1 − h²``, ``σ′ = h(1 − h)``): the backward pass then reuses ``H = f(A)``
+        instead of evaluating f again.
     """
 
     name: str
@@ -41,6 +45,11 @@ class Activation:
     d2f: Callable
     expr: sp.Expr
     smooth: bool = True
+    df_of_output: Callable | None = None
+
+    def df_from(self, A, H):
+        """``f′(A)``, from the output ``H = f(A)`` when the identity allows it."""
+        return self.df(A) if self.df_of_output is None else self.df_of_output(H)
 
     def __call__(self, z):
         return self.f(z)
@@ -111,10 +120,21 @@ def _step(z):
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in [
-        Activation("identity", lambda z: np.asarray(z) * 1.0, _ones, _zeros, _z),
+        Activation(
+            "identity", lambda z: np.asarray(z) * 1.0, _ones, _zeros, _z, df_of_output=_ones
+        ),
         Activation("heaviside", _step, _zeros, _zeros, sp.Heaviside(_z, 0), smooth=False),
-        Activation("sigmoid", _sigmoid, _dsigmoid, _d2sigmoid, 1 / (1 + sp.exp(-_z))),
-        Activation("tanh", np.tanh, _tanh_d1, _tanh_d2, sp.tanh(_z)),
+        Activation(
+            "sigmoid",
+            _sigmoid,
+            _dsigmoid,
+            _d2sigmoid,
+            1 / (1 + sp.exp(-_z)),
+            df_of_output=lambda s: s * (1.0 - s),  # σ′ = σ(1 − σ)
+        ),
+        Activation(
+            "tanh", np.tanh, _tanh_d1, _tanh_d2, sp.tanh(_z), df_of_output=lambda t: 1.0 - t * t
+        ),
         Activation(
             "relu",
             lambda z: np.maximum(np.asarray(z), 0.0),
@@ -122,6 +142,7 @@ ACTIVATIONS: dict[str, Activation] = {
             _zeros,
             sp.Max(0, _z),
             smooth=False,
+            df_of_output=_step,  # relu(z) > 0 exactly when z > 0
         ),
         Activation("softplus", _softplus, _sigmoid, _dsigmoid, sp.log(1 + sp.exp(_z))),
     ]

@@ -25,86 +25,18 @@ see the errata section labelled ``errata-gd-transpose`` in the book).
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from ._validate import finite_array, integer, real, shape_str
-from .activations import ACTIVATIONS, Activation, get_activation
+from .activations import get_activation
 from .losses import get_loss
 from .network import check_shapes, forward
 from .vectorise import unvec
-
-# ---------------------------------------------------------------------------------------------
-# Work on blocks of rows, split over threads. Everything after A = X̄ W̄ʰ is row by row (the
-# loss is a sum over observations), so it runs block by block: each block's chain of
-# element-wise passes stays in cache, and numpy releases the GIL inside its loops, so two
-# threads work at once. Blocks depend only on (m, p), never on the thread count, and partial
-# sums are added in block order: results are the same numbers on one thread or two.
-
-_THREADS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
-_BLOCK = 1 << 15  # entries per block (256 KiB of float64)
-_PAR_MIN = 1 << 16  # entries: below this, one block on the calling thread
-_pool: ThreadPoolExecutor | None = None
-
-
-def _row_blocks(kernel, m, p):
-    """``[kernel(rows) for rows in blocks]`` over row slices covering ``0..m``, on ≤ 2 threads."""
-    global _pool
-    if m * p < _PAR_MIN:
-        return [kernel(slice(0, m))]
-    step = max(1, _BLOCK // max(p, 1))
-    blocks = [slice(s, min(s + step, m)) for s in range(0, m, step)]
-    if _THREADS == 1:
-        return [kernel(r) for r in blocks]
-    half = (len(blocks) + 1) // 2
-    if _pool is None:
-        _pool = ThreadPoolExecutor(_THREADS - 1, thread_name_prefix="lecturekit")
-    later = _pool.submit(lambda: [kernel(r) for r in blocks[half:]])
-    return [kernel(r) for r in blocks[:half]] + later.result()
-
-
-# f′ written in terms of the output H = f(A), overwriting H: saves evaluating f again
-# (for tanh, f′ = 1 − tanh², the identity the book derives).
-def _dtanh_from_out(T):
-    np.multiply(T, T, out=T)
-    np.subtract(1.0, T, out=T)
-
-
-def _dsigmoid_from_out(T):
-    np.multiply(T, 1.0 - T, out=T)
-
-
-def _drelu_from_out(T):
-    np.greater(T, 0.0, out=T)  # relu(a) > 0 exactly when a > 0
-
-
-def _ones(T):
-    T.fill(1.0)
-
-
-def _zeros(T):
-    T.fill(0.0)
-
-
-_FROM_OUTPUT = {
-    "tanh": _dtanh_from_out,
-    "sigmoid": _dsigmoid_from_out,
-    "relu": _drelu_from_out,
-    "identity": _ones,
-    "heaviside": _zeros,
-}
-
-
-def _is_known(act: Activation) -> bool:
-    # Only the package's own activations: a user-made Activation may reuse a name.
-    return ACTIVATIONS.get(act.name) is act
-
 
 # ---------------------------------------------------------------------------------------------
 # Validation shared by every public entry point.
@@ -148,60 +80,26 @@ class _Overflow(FloatingPointError):
 
 
 def _loss_and_grad(Xbar, d, Wh, wo, f, g, loss, need_grad=True):
-    m, p = Xbar.shape[0], Wh.shape[1]
-    w, w0 = wo[1:], wo[0]  # wᵒ and the output bias: H̄ w̄ᵒ = w₀ + H wᵒ, no H̄ built
-    fprime = _FROM_OUTPUT.get(f.name) if _is_known(f) else None
-    tanh = fprime is _dtanh_from_out
-    g_identity = _is_known(g) and g.name == "identity"
-    A = Xbar @ Wh  # one BLAS call on the calling thread (BLAS threads itself)
-    # H = f(A) overwrites A when f′ can be had from H alone; otherwise keep A for f′(A).
-    H = A if fprime is not None else np.empty_like(A)
-
-    def block(r):
-        # Forward: H = f(A), z = H̄ w̄ᵒ, then ℓ and δz = D_z ℓ for these rows.
-        if tanh:
-            np.tanh(A[r], out=H[r])
-        else:
-            H[r] = f.f(A[r])
-        Hr = H[r]
-        z = Hr @ w
-        z += w0
-        if not np.all(np.isfinite(z)):
-            return None
-        if loss.on == "z":
-            value, dz = loss.evaluate(z, d[r])
-        else:
-            value, dz = loss.evaluate(g.f(z), d[r])
-            if not g_identity:
-                dz = dz * g.df(z)  # δz = D_y ℓ ⊙ g′(z)
-        if not need_grad:
-            return value, None, None
-        # Backward for these rows: their share of H̄ᵀ δz, then δA = (δz wᵒᵀ) ⊙ f′(A).
-        part_wo = (dz.sum(), dz @ Hr)
-        if fprime is not None:
-            fprime(Hr)  # H → f′(A) in place
-            Hr *= dz[:, None]
-            Hr *= w
-        else:
-            T = f.df(A[r])
-            T *= dz[:, None]
-            T *= w
-            A[r] = T
-        return value, part_wo
-
-    parts = _row_blocks(block, m, p)
-    if any(q is None for q in parts):
+    """The four formulas of :func:`loss_and_gradient`, on validated float64 arrays."""
+    # Forward: A = X̄ W̄ʰ, H = f(A), z = H̄ w̄ᵒ = w₀ + H wᵒ (H̄ is never built).
+    A = Xbar @ Wh
+    H = f.f(A)
+    z = H @ wo[1:] + wo[0]
+    if not np.all(np.isfinite(z)):
         raise _Overflow("z = H̄ w̄ᵒ overflowed")
-    value = sum(q[0] for q in parts)
+    if loss.on == "z":  # the Bernoulli loss starts at the logits: δz = σ(z) − d
+        value, dz = loss.evaluate(z, d)
+    else:  # δz = D_y ℓ ⊙ g′(z)
+        value, dy = loss.evaluate(g.f(z), d)
+        dz = dy * g.df(z)
     if not need_grad:
         return value, None, None
-    dwo = np.empty(p + 1)
-    dwo[0] = sum(q[1][0] for q in parts)
-    dwo[1:] = np.sum([q[1][1] for q in parts], axis=0)
-    # ∂ℓ/∂W̄ʰ = X̄ᵀ δA, computed as (δAᵀ X̄)ᵀ: OpenBLAS does the long-and-thin product several
-    # times faster with the small factor on the right (same numbers up to rounding).
-    dA = A
-    dWh = np.ascontiguousarray((dA.T @ Xbar).T)
+    # Backward, from the loss end: every product is a row times a matrix.
+    dwo = np.concatenate(([dz.sum()], dz @ H))  # ∂ℓ/∂w̄ᵒ = H̄ᵀ δz
+    dA = np.outer(dz, wo[1:]) * f.df_from(A, H)  # δA = (δz wᵒᵀ) ⊙ f′(A), f′ from H
+    # ∂ℓ/∂W̄ʰ = X̄ᵀ δA, evaluated as its transpose (δAᵀ X̄)ᵀ: OpenBLAS forms the long-and-thin
+    # product many times faster with the m-row factor on the right (same numbers to rounding).
+    dWh = (dA.T @ Xbar).T
     return value, dWh, dwo
 
 
@@ -219,9 +117,6 @@ def loss_and_gradient(X, d, Wh, wo, f="tanh", g="identity", loss="sse"):
     ``∂ℓ/∂W̄ʰ = X̄ᵀ δA``: the chain ``D_y ℓ · D_w̄ y`` multiplied from the loss end, each step a
     row times a matrix (a vector–Jacobian product). No Jacobian is formed. For
     ``loss="bernoulli"`` the chain starts at the logits, ``δz = σ(z) − d``.
-
-    Large element-wise passes (f, f′ and the products forming δA) are split over two threads;
-    each entry is still computed by the same numpy operation, in float64.
 
     Parameters
     ----------

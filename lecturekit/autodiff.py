@@ -24,13 +24,12 @@ Example
 from __future__ import annotations
 
 import math
-import os
-import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from ._validate import finite_array, shape_str
+from .activations import sigmoid as _sigmoid
+from .vectorise import closure as _closure
 
 __all__ = [
     "Tensor",
@@ -60,43 +59,6 @@ __all__ = [
     "network_loss",
     "loss_and_gradient",
 ]
-
-
-# Large element-wise passes run on row blocks over up to two threads: numpy releases the GIL
-# inside ufunc loops, and small blocks keep a chain of in-place passes in cache. Every entry is
-# computed by the same ufunc as a whole-array call, so results are identical.
-_THREADS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
-_PAR_MIN = 1 << 16  # entries; below this, handing work to a thread costs more than it saves
-_BLOCK = 1 << 13  # entries per block (64 KiB of float64)
-_pool: ThreadPoolExecutor | None = None
-
-
-def _blockwise(kernel, like):
-    """Call ``kernel(rows)`` on row slices of arrays shaped like ``like``, covering all rows.
-
-    ``kernel`` must only read and write the given rows (element-wise work).
-    """
-    global _pool
-    if like.size < _PAR_MIN or like.ndim == 0 or like.shape[0] < 2:
-        kernel(Ellipsis)
-        return
-    n = like.shape[0]
-    row = like.size // n
-    step = max(1, _BLOCK // max(row, 1))
-
-    def part(a, b):
-        for s in range(a, b, step):
-            kernel(slice(s, min(s + step, b)))
-
-    if _THREADS == 1:
-        part(0, n)
-        return
-    if _pool is None:
-        _pool = ThreadPoolExecutor(_THREADS, thread_name_prefix="autodiff")
-    half = n // 2
-    future = _pool.submit(part, half, n)
-    part(0, half)
-    future.result()
 
 
 class _fp_check:
@@ -179,7 +141,6 @@ class Tensor:
         "requires_grad",
         "_parents",
         "_vjp",
-        "_vjp_owned",
         "_op",
         "_retain",
     )
@@ -194,17 +155,15 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._parents = ()
         self._vjp = None
-        self._vjp_owned = None
         self._op = "leaf"
         self._retain = False
 
     # -- construction of graph nodes (no validation: inputs were already checked) ----------
     @classmethod
-    def _node(cls, data, parents, vjp, op, vjp_owned=None):
-        """A result of ``op``; ``vjp_owned`` may overwrite an incoming gradient it owns."""
+    def _node(cls, data, parents, vjp, op):
+        """A result of ``op`` with its inputs ``parents`` and its VJP ``G ↦ (∂ℓ/∂parent, …)``."""
         out = cls.__new__(cls)
-        if data is not None:  # a lazy subclass forms its data later
-            out.data = data
+        out.data = data
         out.grad = None
         out._op = op
         out._retain = False
@@ -212,19 +171,17 @@ class Tensor:
             out.requires_grad = True
             out._parents = parents
             out._vjp = vjp
-            out._vjp_owned = vjp_owned
         else:  # constants only: nothing to differentiate, keep no graph
             out.requires_grad = False
             out._parents = ()
             out._vjp = None
-            out._vjp_owned = None
         return out
 
     @classmethod
     def _constant(cls, data):
         out = cls.__new__(cls)
         out.data, out.grad, out.requires_grad = data, None, False
-        out._parents, out._vjp, out._vjp_owned, out._op, out._retain = (), None, None, "leaf", False
+        out._parents, out._vjp, out._op, out._retain = (), None, "leaf", False
         return out
 
     # -- array-like conveniences -----------------------------------------------------------
@@ -429,7 +386,6 @@ def _sweep(root, seed, accumulate_leaves, wanted=None, retain_graph=False):
     grads = {root: seed}
     found = {}
     order = _toposort(root)
-    seed = None  # the dict holds the seed now; a second reference would block in-place use
     while order:
         node = order.pop()  # root first: reverse topological order
         g = grads.pop(node, None)
@@ -444,17 +400,6 @@ def _sweep(root, seed, accumulate_leaves, wanted=None, retain_graph=False):
             continue
         if node._retain and accumulate_leaves:
             node.grad = np.array(g, dtype=float) if node.grad is None else node.grad + g
-        # A gradient array nobody else references (nor any other view of its memory) may be
-        # overwritten by the VJP instead of allocating a new one. References counted: the
-        # name g and getrefcount's argument; for a view, g's base pointer, the name base and
-        # getrefcount's argument.
-        if node._vjp_owned is not None and g.flags.writeable and sys.getrefcount(g) == 2:
-            base = g.base
-            if base is None or (
-                type(base) is np.ndarray and base.base is None and sys.getrefcount(base) == 3
-            ):
-                vjp = node._vjp_owned
-            base = None
         with _fp_check(f"the backward pass (VJP) of {node._op}"):
             parent_grads = vjp(g)
             g = None
@@ -465,7 +410,7 @@ def _sweep(root, seed, accumulate_leaves, wanted=None, retain_graph=False):
                 grads[p] = grads[p] + pg if p in grads else pg
         parent_grads = pg = None
         if not retain_graph:  # release the saved arrays (closure captures) and the parents
-            node._vjp, node._vjp_owned, node._parents = _freed, None, ()
+            node._vjp, node._parents = _freed, ()
     return found
 
 
@@ -661,10 +606,6 @@ def matmul(a, b):
             f"rows of the right factor ({shape_str(sb)})"
         )
     ra, rb = a.requires_grad, b.requires_grad
-    if type(a) is _Closure and (len(sb) == 1 or sa[1] > sb[1]):
-        # adding the bias row costs a pass over the m×k result; forming X̄ costs a copy of
-        # m×n̄ entries: take the cheaper (for a first layer, n̄ < p favours forming X̄)
-        return _closure_matmul(a, b)
     ad, bd = a.data, b.data
     if ad.ndim == 2 and bd.ndim == 2:
 
@@ -700,33 +641,8 @@ def tanh(a):
     VJP: ``D_A H = diag(f′(vec A))`` with ``f′ = 1 − tanh²``, so ``∂ℓ/∂A = G ⊙ (1 − H ⊙ H)``.
     """
     a = _as_tensor(a)
-    x = a.data
-    out = np.empty_like(x)
-    _blockwise(lambda r: np.tanh(x[r], out=out[r]), x)
-
-    def vjp(g):
-        d = np.empty_like(out)
-
-        def kernel(r):
-            dr = d[r]
-            np.multiply(out[r], out[r], out=dr)
-            np.subtract(1.0, dr, out=dr)
-            np.multiply(dr, g[r], out=dr)
-
-        _blockwise(kernel, out)
-        return (d,)
-
-    def vjp_owned(g):  # G ← G − G ⊙ H ⊙ H, in place
-        def kernel(r):
-            gr, o = g[r], out[r]
-            t = o * o
-            t *= gr
-            gr -= t
-
-        _blockwise(kernel, out)
-        return (g,)
-
-    return Tensor._node(out, (a,), vjp, "tanh", vjp_owned)
+    H = np.tanh(a.data)
+    return Tensor._node(H, (a,), lambda g: (g * (1.0 - H * H),), "tanh")
 
 
 def sigmoid(a):
@@ -735,33 +651,8 @@ def sigmoid(a):
     VJP: ``D_A S = diag(σ′(vec A))`` with ``σ′ = σ(1 − σ)``, so ``∂ℓ/∂A = G ⊙ S ⊙ (1 − S)``.
     """
     a = _as_tensor(a)
-    x = a.data
-    out = np.empty_like(x)
-
-    def forward(r):
-        o = out[r]
-        np.abs(x[r], out=o)
-        np.negative(o, out=o)
-        np.exp(o, out=o)  # e = exp(−|A|) never overflows
-        num = np.where(x[r] >= 0, 1.0, o)  # σ = 1/(1 + e) for A ≥ 0, e/(1 + e) otherwise
-        np.add(o, 1.0, out=o)
-        np.divide(num, o, out=o)
-
-    _blockwise(forward, x)
-
-    def vjp(g):
-        d = np.empty_like(out)
-
-        def kernel(r):
-            dr = d[r]
-            np.subtract(1.0, out[r], out=dr)
-            np.multiply(dr, out[r], out=dr)
-            np.multiply(dr, g[r], out=dr)
-
-        _blockwise(kernel, out)
-        return (d,)
-
-    return Tensor._node(out, (a,), vjp, "sigmoid")
+    S = _sigmoid.f(a.data)
+    return Tensor._node(S, (a,), lambda g: (g * S * (1.0 - S),), "sigmoid")
 
 
 def relu(a):
@@ -879,86 +770,11 @@ def closure(X):
     read as one column.
     """
     X = _as_tensor(X)
-    xd = X.data
-    if xd.ndim == 1:
+    if X.ndim == 1:
         X = reshape(X, (-1, 1))
-        xd = X.data
-    if xd.ndim != 2:
-        raise ValueError(f"closure takes a matrix X (m×n); got shape {shape_str(xd.shape)}")
-    out = _Closure._node(None, (X,), lambda g: (g[:, 1:],), "closure")
-    out._inner = xd
-    return out
-
-
-_DATA = Tensor.data  # the slot that stores a tensor's value
-
-
-class _Closure(Tensor):
-    """``X̄ = [1 X]`` whose entries are only formed when read.
-
-    A product ``X̄ W`` never needs them: it is ``1 W[0, :] + X W[1:, :]`` (the bias row plus
-    the rest), which saves copying X into a new array on every forward pass.
-    """
-
-    __slots__ = ("_inner",)
-
-    @property
-    def data(self):
-        try:
-            return _DATA.__get__(self)
-        except AttributeError:
-            xd = self._inner
-            out = np.empty((xd.shape[0], xd.shape[1] + 1))
-            out[:, 0] = 1.0
-            out[:, 1:] = xd
-            _DATA.__set__(self, out)
-            return out
-
-    @property
-    def shape(self):
-        return (self._inner.shape[0], self._inner.shape[1] + 1)
-
-    @property
-    def ndim(self):
-        return 2
-
-    @property
-    def size(self):
-        return self._inner.shape[0] * (self._inner.shape[1] + 1)
-
-
-def _closure_matmul(a, b):
-    """``C = X̄ W = 1 W[0] + X W[1:]`` for ``X̄ = [1 X]`` (see :func:`matmul` for the VJP).
-
-    The VJP for ``W`` is ``X̄ᵀ G = [1ᵀ G; Xᵀ G]``; the one for ``X̄`` is ``G Wᵀ`` as usual.
-    """
-    xd, bd = a._inner, b.data
-    ra, rb = a.requires_grad, b.requires_grad
-    with _fp_check("matmul (X̄ W)"):
-        out = xd @ bd[1:]
-        out += bd[0]
-    _finite_out(out, "matmul (X̄ W)")
-    if bd.ndim == 2:
-
-        def vjp(g):
-            gb = None
-            if rb:
-                gb = np.empty(bd.shape)
-                gb[0] = g.sum(axis=0)
-                gb[1:] = xd.T @ g
-            return (g @ bd.T if ra else None, gb)
-
-    else:
-
-        def vjp(g):
-            gb = None
-            if rb:
-                gb = np.empty(bd.shape)
-                gb[0] = g.sum()
-                gb[1:] = xd.T @ g
-            return (np.outer(g, bd) if ra else None, gb)
-
-    return Tensor._node(out, (a, b), vjp, "matmul")
+    if X.ndim != 2:
+        raise ValueError(f"closure takes a matrix X (m×n); got shape {shape_str(X.shape)}")
+    return Tensor._node(_closure(X.data), (X,), lambda g: (g[:, 1:],), "closure")
 
 
 def concat(tensors, axis=0):

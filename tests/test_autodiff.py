@@ -347,13 +347,12 @@ def test_loss_of_a_derivative_pinn_style():
     np.testing.assert_allclose(wo.grad, fd_wo.ravel(), rtol=1e-6)
 
 
-def test_large_arrays_take_the_blocked_threaded_path():
-    # 300×300 = 90 000 entries: above the size at which element-wise work is split into blocks
+def test_tanh_and_sigmoid_vjps_on_a_large_array():
+    # 300×300 entries: the VJPs G ⊙ (1 − H ⊙ H) and G ⊙ S ⊙ (1 − S) entry by entry
     X0 = _rng(21).normal(size=(300, 300))
     G = _rng(22).normal(size=(300, 300))
     x = ad.Tensor(X0, requires_grad=True)
     t, s = ad.tanh(x), ad.sigmoid(x)
-    assert x.size >= ad._PAR_MIN
     ad.sum(t * G + s * G).backward()
     sig = 1 / (1 + np.exp(-X0))
     np.testing.assert_array_equal(t.data, np.tanh(X0))

@@ -571,3 +571,160 @@ def fragment_links(page: Path, site: Path) -> set[tuple[str, str]]:
         target = (page.parent / unquote(parts.path)).resolve()
         links.add((target.relative_to(site.resolve()).as_posix(), unquote(parts.fragment)))
     return links
+
+
+# --- figures, equations and widths: the page as it reads at 1280 px and 390 px -------------
+
+# Every image a code cell shows, with its rendered size, its natural size and its figure's
+# caption (myst-nb's figure metadata or a glued figure: <figure> with a numbered figcaption).
+# Images of explorer cells (their controls drive frames, they are not captioned figures) are
+# reported apart.
+FIGURE_REPORT = """() => {
+    const column = document.querySelector("main #main-content article, article.bd-article");
+    return Array.from(document.querySelectorAll("div.cell .cell_output img")).map(img => {
+        const r = img.getBoundingClientRect();
+        const figure = img.closest("figure");
+        const caption = figure ? figure.querySelector("figcaption") : null;
+        const number = caption ? caption.querySelector(".caption-number") : null;
+        const cell = img.closest("div.cell");
+        const source = (cell.querySelector(".cell_input pre") || {}).textContent || "";
+        return {src: (img.getAttribute("src") || "").slice(-40),
+                width: r.width, height: r.height, natural: img.naturalWidth,
+                column: column ? column.getBoundingClientRect().width : innerWidth,
+                id: figure ? figure.id : "",
+                number: number ? number.textContent.trim() : "",
+                caption: caption ? caption.innerText.trim() : "",
+                explorer: /\\bwidgets\\.|interactive\\(|_explorer\\(/.test(source)};
+    });
+}"""
+# A figure is legible when it is shown at no less than this fraction of its drawn size (a
+# matplotlib label of 10 pt at 100 dpi stays ≥ 8 px) and is tall enough to hold labelled axes.
+MIN_FIGURE_SCALE = 0.6
+MIN_FIGURE_HEIGHT_PX = 200
+CHAPTERS = [doc for doc in TOC_DOCS if doc.startswith("notebooks/")]
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_figures_are_numbered_captioned_referred_to_and_legible(doc, site, visit):
+    """Each figure has a number and a caption, the text refers to it, and it is not shrunk."""
+    visit.goto(f"{doc}.html")
+    page = visit.page
+    page.evaluate(LOAD_ALL_IMAGES)
+    figures = [f for f in page.evaluate(FIGURE_REPORT) if not f["explorer"]]
+    refs = set(
+        page.eval_on_selector_all(
+            "a.reference.internal[href*='#']", "els => els.map(a => a.hash.slice(1))"
+        )
+    )
+    problems = []
+    for f in figures:
+        name = f["id"] or f["src"]
+        if not f["number"] or len(f["caption"]) <= len(f["number"]) + 10:
+            problems.append(f"{name}: no numbered caption ({f['caption']!r})")
+        if f["id"] and f["id"] not in refs:
+            problems.append(f"{name} ({f['number']}): no reference to it in the text")
+        scale = f["width"] / f["natural"] if f["natural"] else 0
+        if scale < MIN_FIGURE_SCALE:
+            problems.append(
+                f"{name}: shown at {f['width']:.0f} of {f['natural']} px ({scale:.2f}×): split "
+                "or stack its panels rather than shrink it"
+            )
+        if f["height"] < MIN_FIGURE_HEIGHT_PX:
+            problems.append(f"{name}: only {f['height']:.0f} px tall")
+    assert not problems, f"{doc}.html:\n  " + "\n  ".join(problems)
+
+
+# Display equations (MathJax's display containers) against the column they sit in: the
+# typeset formula plus the equation number must fit the width of its div.math.
+EQUATION_REPORT = """() => Array.from(document.querySelectorAll("mjx-container[display='true']"))
+    .map(c => {
+        const box = c.closest("div.math, .math") || c.parentElement;
+        const math = c.querySelector("mjx-math");
+        const number = box.querySelector(".eqno");
+        return {tex: (box.textContent || "").slice(0, 60).replace(/\\s+/g, " "),
+                width: math ? math.getBoundingClientRect().width : 0,
+                number: number ? number.getBoundingClientRect().width : 0,
+                label: number ? number.textContent.trim() : "",
+                column: box.getBoundingClientRect().width};
+    })"""
+
+
+def display_equations(visit, doc: str, width: int) -> list[dict]:
+    visit.page.set_viewport_size({"width": width, "height": 900})
+    visit.goto(f"{doc}.html")
+    visit.page.evaluate(WAIT_FOR_MATHJAX)
+    return visit.page.evaluate(EQUATION_REPORT)
+
+
+@pytest.mark.parametrize("doc", TOC_DOCS)
+def test_display_equations_fit_the_column_at_1280px(doc, site, visit):
+    """No display equation is wider than its column (with its number) on a desktop."""
+    wide = [
+        f"{e['label'] or e['tex']!r}: {e['width'] + e['number']:.0f} px in a "
+        f"{e['column']:.0f} px column"
+        for e in display_equations(visit, doc, 1280)
+        if e["width"] + e["number"] > e["column"] + 1
+    ]
+    assert not wide, f"{doc}.html: display equations wider than the column:\n  " + "\n  ".join(
+        wide
+    )
+
+
+# Elements that stick out past the right edge of the viewport without a scrolling (or
+# clipping) box around them that itself fits. Hidden drawers (the sidebars) are skipped.
+OVERFLOW_REPORT = """() => {
+    const limit = document.documentElement.clientWidth + 1;
+    const clipped = el => {
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+            const ox = getComputedStyle(a).overflowX;
+            if (ox !== "visible" && a.getBoundingClientRect().right <= limit) { return true; }
+        }
+        return false;
+    };
+    const out = [];
+    for (const el of document.querySelectorAll("main *")) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.right <= limit) { continue; }
+        if (getComputedStyle(el).visibility === "hidden") { continue; }
+        if (el.closest(".bd-sidebar-primary, .bd-sidebar-secondary")) { continue; }
+        if (clipped(el)) { continue; }
+        out.push(el.tagName.toLowerCase() + "." + (el.className || "").toString().slice(0, 40)
+                 + " '" + (el.textContent || "").trim().slice(0, 40) + "' right=" +
+                 Math.round(r.right));
+    }
+    return {scroll: document.documentElement.scrollWidth,
+            viewport: document.documentElement.clientWidth, offenders: out.slice(0, 8)};
+}"""
+
+
+@pytest.mark.parametrize("doc", TOC_DOCS)
+def test_pages_fit_a_phone_at_390px(doc, site, visit):
+    """At 390 px nothing is wider than the viewport except inside scrolling boxes."""
+    visit.page.set_viewport_size({"width": 390, "height": 844})
+    visit.goto(f"{doc}.html")
+    visit.page.evaluate(WAIT_FOR_MATHJAX)
+    report = visit.page.evaluate(OVERFLOW_REPORT)
+    assert report["scroll"] <= report["viewport"] and not report["offenders"], (
+        f"{doc}.html at 390 px: page {report['scroll']} px wide in a {report['viewport']} px "
+        "viewport; sticking out: " + "; ".join(report["offenders"])
+    )
+
+
+# Code that does not fit its cell: a pre wider than its box must scroll, never be cut off.
+CUT_CODE = """() => Array.from(document.querySelectorAll("div.highlight pre"))
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .filter(pre => !["auto", "scroll"].includes(getComputedStyle(pre).overflowX) &&
+                   !["auto", "scroll"].includes(getComputedStyle(pre.parentElement).overflowX))
+    .map(pre => pre.textContent.split("\\n").sort((a, b) => b.length - a.length)[0].slice(0, 60))"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_long_code_lines_scroll_rather_than_being_cut(width, site, visit):
+    visit.page.set_viewport_size({"width": width, "height": 900})
+    cut = {}
+    for doc in TOC_DOCS:
+        visit.goto(f"{doc}.html")
+        lines = visit.page.evaluate(CUT_CODE)
+        if lines:
+            cut[doc] = lines[:3]
+    assert not cut, f"code cut off at the cell's edge at {width} px: {cut}"

@@ -32,6 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from ._validate import finite_array, shape_str
 from .activations import get_activation
+from .optimisers import Adam
 from .pinn_dual import Dual
 
 __all__ = ["PINN", "PINNLoss", "fit_damping", "relative_l2", "single_threaded_blas"]
@@ -795,19 +796,13 @@ class PINN:
         phi_start = objective(theta)[0]
         if not np.isfinite(phi_start):
             stop(0, "the start", "the loss")
-        # Adam, as in Kingma & Ba (2015), with bias-corrected moments.
-        b1, b2, eps = 0.9, 0.999, 1e-8
-        mom = np.zeros_like(theta)
-        vel = np.zeros_like(theta)
+        adam = Adam(lr)  # the warm start, with the defaults β₁ = 0.9, β₂ = 0.999, ε = 1e-8
         for t in range(1, adam_steps + 1):
             terms, g = problem._evaluate(theta, grad=True)
             g = g + 2.0 * penalty * theta
             if not (np.isfinite(terms["total"]) and np.all(np.isfinite(g))):
                 stop(t, "Adam", "the loss or its gradient")
-            mom = b1 * mom + (1 - b1) * g
-            vel = b2 * vel + (1 - b2) * (g * g)
-            denom = np.sqrt(vel) / np.sqrt(1 - b2**t) + eps
-            theta = theta - (lr / (1 - b1**t)) * mom / denom
+            adam.step([theta], [g])
             record(terms, theta, "adam", t)
         info = {"adam_steps": adam_steps, "finish": finish, "lam": lam, "gtol": gtol, "ftol": ftol}
         if finish == "lm":

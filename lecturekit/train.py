@@ -36,6 +36,7 @@ from ._validate import finite_array, integer, real, shape_str
 from .activations import get_activation
 from .losses import get_loss
 from .network import check_shapes, forward
+from .optimisers import make_optimiser
 from .vectorise import unvec
 
 # ---------------------------------------------------------------------------------------------
@@ -365,7 +366,7 @@ def fit(
     for why the transpose is needed) and η = ``lr``:
 
     * ``"sgd"``: ``w̄ ← w̄ − η G``.
-    * ``"momentum"`` (heavy ball): ``v ← μ v + G``, ``w̄ ← w̄ − η v``, μ = ``momentum``.
+    * ``"momentum"`` (heavy ball): ``v ← β v + G``, ``w̄ ← w̄ − η v``, β = ``momentum``.
     * ``"adam"``: ``m₁ ← β₁ m₁ + (1 − β₁) G``, ``m₂ ← β₂ m₂ + (1 − β₂) G ⊙ G``,
       ``w̄ ← w̄ − η m̂₁ / (√m̂₂ + ε)`` with the bias corrections ``m̂ᵢ = mᵢ / (1 − βᵢᵗ)``. The
       penalty enters through G (L2-regularised Adam, not the decoupled AdamW).
@@ -393,7 +394,7 @@ def fit(
         ``callback(epoch, Wh, wo, J)`` after every epoch, with the current weights (do not
         modify them in place) and objective; returning True stops training.
     momentum : float
-        μ for ``"momentum"``.
+        β for ``"momentum"``, 0 ≤ β < 1.
     betas : (float, float)
         β₁, β₂ for ``"adam"``.
     eps : float
@@ -407,7 +408,6 @@ def fit(
     m = Xbar.shape[0]
     if m == 0:
         raise ValueError("fit needs at least one observation; X has m = 0 rows")
-    lr = real(lr, "lr (the learning rate η)", minimum=0.0, strict=True)
     epochs = integer(epochs, "epochs", minimum=1)
     lam = real(weight_decay, "weight_decay (the Tikhonov parameter λ)", minimum=0.0)
     if batch_size is None:
@@ -418,14 +418,7 @@ def fit(
             f"batch_size must be at most m = {m} (the rows of X); got {batch_size}. "
             "Use batch_size=None for full-batch gradient descent."
         )
-    if optimizer not in ("sgd", "momentum", "adam"):
-        raise ValueError(f'optimizer must be "sgd", "momentum" or "adam"; got {optimizer!r}')
-    # μ ≥ 1 makes the heavy ball's velocity grow without bound: v_t = Σ μ^(t−s) G_s.
-    mu = real(momentum, "momentum (μ)", minimum=0.0, maximum=1.0)
-    b1, b2 = (
-        real(b, f"betas[{k}] (β{k + 1})", minimum=0.0, maximum=1.0) for k, b in enumerate(betas)
-    )
-    eps = real(eps, "eps (ε)", minimum=0.0, strict=True)
+    opt = make_optimiser(optimizer, lr, momentum, betas, eps)
     if progress not in (True, False, "auto"):
         raise ValueError(f'progress must be True, False or "auto"; got {progress!r}')
 
@@ -433,7 +426,6 @@ def fit(
     masks = [np.ones_like(params[0]), np.ones_like(params[1])]
     masks[0][0] = 0.0  # no decay on the hidden biases
     masks[1][0] = 0.0  # nor on the output bias
-    state = [[np.zeros_like(q) for q in params] for _ in range(2)]
     rng = np.random.default_rng(seed)
     full = batch_size == m
     # Full batch: each step evaluates J at the previous epoch's weights anyway, so without a
@@ -468,7 +460,6 @@ def fit(
         raise _overflow_error()
     times = [0.0]
     steps = 0
-    t_step = 0  # Adam's step counter
     # Divergence: the first step at which the objective, its gradient or the weights are not
     # finite. `cause` is (update that produced the bad weights, its epoch, what went wrong).
     cause = None
@@ -500,24 +491,7 @@ def fit(
                     break
                 if reuse and epoch > 1:
                     history[-1] = J  # this step's evaluation is the previous epoch's value
-                t_step += 1
-                for i, (q, G) in enumerate(zip(params, grads, strict=True)):
-                    if optimizer == "sgd":
-                        q -= lr * G
-                    elif optimizer == "momentum":
-                        v = state[0][i]
-                        v *= mu
-                        v += G
-                        q -= lr * v
-                    else:
-                        m1, m2 = state[0][i], state[1][i]
-                        m1 *= b1
-                        m1 += (1 - b1) * G
-                        m2 *= b2
-                        m2 += (1 - b2) * G * G
-                        mhat = m1 / (1 - b1**t_step)
-                        vhat = m2 / (1 - b2**t_step)
-                        q -= lr * mhat / (np.sqrt(vhat) + eps)
+                opt.step(params, grads)
                 steps += 1
                 last_update_epoch = epoch
                 if not finite(*params):

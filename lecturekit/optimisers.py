@@ -1,0 +1,106 @@
+"""Gradient steps: plain gradient descent, the heavy ball and Adam.
+
+Shared by network training (:func:`lecturekit.train.fit`) and PINN training
+(:meth:`lecturekit.pinn.PINN.fit`). Each optimiser updates a list of parameter arrays in place
+from their column gradients ``G = (D_w̄ J)ᵀ`` (the transpose of the derivative, see the errata
+section labelled ``errata-gd-transpose`` in the book); η is the learning rate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import real
+
+__all__ = ["SGD", "Momentum", "Adam", "make_optimiser"]
+
+
+class SGD:
+    """Gradient descent: ``w̄ ← w̄ − η G``."""
+
+    def __init__(self, lr):
+        self.lr = lr
+
+    def step(self, params, grads):
+        """Update every array of ``params`` in place by its gradient in ``grads``."""
+        for w, G in zip(params, grads, strict=True):
+            w -= self.lr * G
+
+
+class Momentum:
+    """The heavy ball: ``v ← β v + G``, ``w̄ ← w̄ − η v`` (v starts at 0).
+
+    β < 1: with β ≥ 1 the velocity ``v_t = Σ_s β^(t−s) G_s`` grows without bound.
+    """
+
+    def __init__(self, lr, beta=0.9):
+        self.lr, self.beta = lr, beta
+        self.v = None
+
+    def step(self, params, grads):
+        """Update every array of ``params`` in place, with one velocity per array."""
+        if self.v is None:
+            self.v = [np.zeros_like(w) for w in params]
+        for w, G, v in zip(params, grads, self.v, strict=True):
+            v *= self.beta
+            v += G
+            w -= self.lr * v
+
+
+class Adam:
+    """Adam (Kingma & Ba 2015): moments of G with bias corrections.
+
+    ``m₁ ← β₁ m₁ + (1 − β₁) G``, ``m₂ ← β₂ m₂ + (1 − β₂) G ⊙ G``,
+    ``w̄ ← w̄ − η m̂₁ / (√m̂₂ + ε)`` with ``m̂ᵢ = mᵢ / (1 − βᵢᵗ)`` at step t = 1, 2, …
+    """
+
+    def __init__(self, lr, betas=(0.9, 0.999), eps=1e-8):
+        self.lr, (self.b1, self.b2), self.eps = lr, betas, eps
+        self.t = 0
+        self.m1 = self.m2 = None
+
+    def step(self, params, grads):
+        """Update every array of ``params`` in place, with its own two moments."""
+        if self.m1 is None:
+            self.m1 = [np.zeros_like(w) for w in params]
+            self.m2 = [np.zeros_like(w) for w in params]
+        self.t += 1
+        b1, b2 = self.b1, self.b2
+        for w, G, m1, m2 in zip(params, grads, self.m1, self.m2, strict=True):
+            m1 *= b1
+            m1 += (1 - b1) * G
+            m2 *= b2
+            m2 += (1 - b2) * G * G
+            m1_hat = m1 / (1 - b1**self.t)
+            m2_hat = m2 / (1 - b2**self.t)
+            w -= self.lr * m1_hat / (np.sqrt(m2_hat) + self.eps)
+
+
+def make_optimiser(name, lr, momentum=0.9, betas=(0.9, 0.999), eps=1e-8):
+    """The optimiser called ``name`` ("sgd", "momentum" or "adam"), its settings checked.
+
+    Parameters
+    ----------
+    name : {"sgd", "momentum", "adam"}
+    lr : float
+        Learning rate η > 0.
+    momentum : float
+        β of the heavy ball, 0 ≤ β < 1.
+    betas : (float, float)
+        β₁, β₂ of Adam, each in [0, 1).
+    eps : float
+        ε > 0 of Adam.
+    """
+    if name not in ("sgd", "momentum", "adam"):
+        raise ValueError(f'optimizer must be "sgd", "momentum" or "adam"; got {name!r}')
+    lr = real(lr, "lr (the learning rate η)", minimum=0.0, strict=True)
+    beta = real(momentum, "momentum (β)", minimum=0.0, maximum=1.0)
+    b1, b2 = (
+        real(b, f"betas[{k}] (β{k + 1})", minimum=0.0, maximum=1.0) for k, b in enumerate(betas)
+    )
+    eps = real(eps, "eps (ε)", minimum=0.0, strict=True)
+    if name == "sgd":
+        return SGD(lr)
+    if name == "momentum":
+        return Momentum(lr, beta)
+    return Adam(lr, (b1, b2), eps)

@@ -7,6 +7,9 @@ crashes on notebook pages when launch buttons are configured without one; Jupyte
 * URL set: repository and issue buttons are switched on and the launch buttons stay;
 * URL empty: launch, repository and issue buttons are removed, so the build stays clean.
 
+With a URL the Sphinx tag ``repository`` is set, so a page can say ``{only} repository`` for
+text about the launch buttons that would be false without them.
+
 It also offers the URL to pages: the substitution ``{{ repository_url }}``; a ``repo-code``
 directive, a code block in which ``{repository_url}`` is replaced by the URL (MyST does not
 substitute inside code fences); and a ``repo-file`` role, ``{repo-file}`tests/test_x.py::test_y```,
@@ -59,7 +62,19 @@ def apply_repository_switch(app: Sphinx, config: Config) -> None:
     subs = dict(config.myst_substitutions or {}) if "myst_substitutions" in config else {}
     # Unset, the placeholder is shown as code so that linkify does not make it a link.
     subs["repository_url"] = url or f"`{PLACEHOLDER}`"
+    # Words for readers: where to get the repository, or who gives it when none is set.
+    subs["repository_sentence"] = (
+        f"from {url}" if url else "(your course gives you its address, or a folder to download)"
+    )
     config.myst_substitutions = subs
+
+
+def tag_repository(app: Sphinx, config: Config) -> None:
+    """Set the Sphinx tag ``repository`` when a URL is configured, for ``{only} repository``."""
+    if repository_url(config):
+        app.tags.add("repository")
+    elif app.tags.has("repository"):
+        app.tags.remove("repository")
 
 
 class RepoCode(SphinxDirective):
@@ -118,6 +133,7 @@ class RepoFile(SphinxRole):
 def setup(app: Sphinx) -> dict:
     # Priority below the default 500 so the theme sees the final options.
     app.connect("config-inited", apply_repository_switch, priority=400)
+    app.connect("config-inited", tag_repository, priority=401)
     app.add_directive("repo-code", RepoCode)
     app.add_role("repo-file", RepoFile())
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

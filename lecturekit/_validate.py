@@ -92,6 +92,23 @@ def integer(x, name: str, *, minimum=None) -> int:
     return x
 
 
+def data_vector(d, m: int, name: str = "d"):
+    """The data ``d`` as a vector of length m, one value per row of X.
+
+    An m×1 column or a 1×m row is read as the same vector. Errors name the symbol, m and the
+    shape given.
+    """
+    d = finite_array(d, name)
+    if d.ndim == 2 and 1 in d.shape:
+        d = d.reshape(-1)
+    if d.ndim != 1 or d.shape[0] != m:
+        raise ValueError(
+            f"{name} must be a vector of length m = {m} (one value per row of X); "
+            f"got shape {shape_str(d.shape)}"
+        )
+    return d
+
+
 def finite_result(x, what: str):
     """Refuse a computed array that overflowed: ``what`` names the operation that produced it.
 

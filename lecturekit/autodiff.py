@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from ._validate import finite_array, shape_str
+from ._validate import data_vector, finite_array, shape_str
 from .activations import sigmoid as _sigmoid
 from .vectorise import closure as _closure
 
@@ -871,15 +871,7 @@ def network_loss(X, d, Wh, wo, f="tanh", g="identity"):
             raise ValueError(f"{name} must be one of {sorted(_ACTIVATIONS)}; got {act!r}")
     Wt, wt = _as_tensor(Wh), _as_tensor(wo)
     Xbar, _, _ = check_shapes(X, Wt.data, wt.data)  # shape errors in the lecture's notation
-    m = Xbar.shape[0]
-    d = finite_array(d, "d")
-    if d.ndim == 2 and d.shape[1] == 1:
-        d = d[:, 0]  # an m×1 column is the same data
-    if d.ndim != 1 or d.size != m:
-        raise ValueError(
-            f"d must be a vector of length m = {m} (one target per row of X); "
-            f"got shape {shape_str(d.shape)}"
-        )
+    d = data_vector(d, Xbar.shape[0])
     if wt.ndim != 1:
         wt = reshape(wt, (-1,))
     H = _ACTIVATIONS[f](closure(Xbar[:, 1:]) @ Wt)

@@ -7,25 +7,9 @@ observation, no ones column) and data ``d`` as a vector of length m. Every draw 
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-
-def _check_m(m, minimum=1):
-    if isinstance(m, bool) or not isinstance(m, numbers.Integral):
-        raise ValueError(f"m (the number of observations) must be an integer; got {m!r}")
-    if m < minimum:
-        raise ValueError(f"m (the number of observations) must be at least {minimum}; got {m}")
-    return int(m)
-
-
-def _check_noise(noise):
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
-        raise ValueError(f"noise must be a real number (a standard deviation); got {noise!r}")
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a finite standard deviation ≥ 0; got {noise}")
-    return float(noise)
+from ._validate import integer, real
 
 
 def make_sine(m, noise=0.1, seed=0, domain=(0.0, 2 * np.pi)):
@@ -52,8 +36,8 @@ def make_sine(m, noise=0.1, seed=0, domain=(0.0, 2 * np.pi)):
     d : ndarray, shape (m,)
         Noisy data.
     """
-    m = _check_m(m)
-    noise = _check_noise(noise)
+    m = integer(m, "m (the number of observations)", minimum=1)
+    noise = real(noise, "noise (the standard deviation)", minimum=0.0)
     a, b = (float(v) for v in domain)
     if not (np.isfinite(a) and np.isfinite(b) and a < b):
         raise ValueError(f"domain must be a finite interval (a, b) with a < b; got {domain}")
@@ -87,8 +71,8 @@ def make_moons(m, noise=0.1, seed=0):
     labels : ndarray of float, shape (m,)
         Class labels ``dᵢ ∈ {0, 1}``, as floats so they can be used directly as data ``d``.
     """
-    m = _check_m(m, minimum=2)
-    noise = _check_noise(noise)
+    m = integer(m, "m (the number of observations)", minimum=2)
+    noise = real(noise, "noise (the standard deviation)", minimum=0.0)
     rng = np.random.default_rng(seed)
     m0 = (m + 1) // 2
     t = rng.uniform(0.0, np.pi, m)

@@ -34,6 +34,7 @@ from . import train
 from ._validate import (
     array_bytes,
     check_memory,
+    data_vector,
     finite_array,
     format_bytes,
     integer,
@@ -46,19 +47,6 @@ from .vectorise import unvec, vec
 
 # ---------------------------------------------------------------------------------------------
 # Input checks
-
-
-def _data_vector(d, m, name="d"):
-    """The data ``d`` as a vector of length m (an m×1 column is accepted)."""
-    d = finite_array(d, name)
-    if d.ndim == 2 and d.shape[1] == 1:
-        d = d[:, 0]
-    if d.ndim != 1 or d.shape[0] != m:
-        raise ValueError(
-            f"{name} must be a vector of length m = {m} (one value per row of X); "
-            f"got shape {shape_str(d.shape)}"
-        )
-    return d
 
 
 def _grid(lams, name="λ"):
@@ -111,7 +99,7 @@ def residual_and_jacobian(X, d, Wh, wo, f="tanh", g="identity"):
     J : ndarray, shape (m, n̄p + p̄)
     """
     Xbar, Wh, wo = check_shapes(X, Wh, wo)
-    d = _data_vector(d, Xbar.shape[0])
+    d = data_vector(d, Xbar.shape[0])
     X = Xbar[:, 1:]
     r = predict(X, Wh, wo, f, g) - d
     J = np.hstack([dy_dWh(X, Wh, wo, f, g, method="structured"), dy_dwo(X, Wh, wo, f, g)])
@@ -529,7 +517,7 @@ def _network_problem(X, d, Wh, wo, f, g, lam, damped):
     """Residual and Jacobian callables of the network in the packed weights ``w̄``."""
     Xbar, Wh, wo = check_shapes(X, Wh, wo)
     X = Xbar[:, 1:]
-    d = _data_vector(d, X.shape[0])
+    d = data_vector(d, X.shape[0])
     nbar, p = Wh.shape
     # Refused before the first forward pass, whose cost is that of one row of J per datum.
     _check_step_memory(X.shape[0], nbar * p + p + 1, real(lam, "λ", minimum=0.0), damped)
@@ -736,7 +724,7 @@ def holdout_errors(path, X_val, d_val, f="tanh", g="identity"):
         raise ValueError("the path holds no fits")
     Xbar, *_ = check_shapes(X_val, path.fits[0].Wh, path.fits[0].wo)
     X_val = Xbar[:, 1:]
-    d_val = _data_vector(d_val, X_val.shape[0], "d_val")
+    d_val = data_vector(d_val, X_val.shape[0], "d_val")
     errs = [np.mean((predict(X_val, ft.Wh, ft.wo, f, g) - d_val) ** 2) for ft in path.fits]
     return np.array(errs)
 
@@ -813,10 +801,10 @@ def early_stopping(
     """
     Xbar, Wh, wo = check_shapes(X, Wh, wo)
     X = Xbar[:, 1:]
-    d = _data_vector(d, X.shape[0])
+    d = data_vector(d, X.shape[0])
     Xv, *_ = check_shapes(X_val, Wh, wo)
     Xv = Xv[:, 1:]
-    d_val = _data_vector(d_val, Xv.shape[0], "d_val")
+    d_val = data_vector(d_val, Xv.shape[0], "d_val")
     level = None if noise_std is None else discrepancy_level(noise_std, X.shape[0], tau)
     rec = {"res": [], "wnorm": [], "val": []}
     keep = {"best": (np.inf, 0, Wh, wo), "disc": None}

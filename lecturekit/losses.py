@@ -19,29 +19,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import finite_array, shape_str
+from ._validate import data_vector, finite_array, shape_str
 from .activations import sigmoid
 
 
 def _pair(u, d, uname):
     """Validate a prediction/logit vector and the data vector ``d`` of the same length."""
     u = finite_array(u, uname)
-    d = finite_array(d, "d")
     if u.ndim == 2 and 1 in u.shape:
         u = u.reshape(-1)
-    if d.ndim == 2 and 1 in d.shape:
-        d = d.reshape(-1)
     if u.ndim > 1:
         raise ValueError(f"{uname} must be a vector of length m; got shape {shape_str(u.shape)}")
-    if d.ndim > 1:
-        raise ValueError(f"d must be a vector of length m; got shape {shape_str(d.shape)}")
-    u, d = np.atleast_1d(u), np.atleast_1d(d)
-    if d.shape != u.shape:
-        raise ValueError(
-            f"d must have the same length m as {uname}: {uname} has m = {u.size}, "
-            f"d has length {d.size}"
-        )
-    return u, d
+    u = np.atleast_1d(u)
+    return u, np.atleast_1d(data_vector(np.atleast_1d(d), u.size))
 
 
 def _labels(d):

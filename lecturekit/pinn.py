@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._validate import finite_array, shape_str
+from ._validate import finite_array, integer, real, shape_str
 from .activations import get_activation
 from .optimisers import Adam
 from .pinn_dual import Dual
@@ -121,16 +121,6 @@ def _points(x, d, name):
             f"(shape {want}); got shape {shape_str(np.shape(x))}"
         )
     return arr
-
-
-def _scalar(v, name):
-    try:
-        arr = np.asarray(v, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number; got {v!r}") from None
-    if arr.ndim != 0 or not np.isfinite(arr):
-        raise ValueError(f"{name} must be one finite real number; got {v!r}")
-    return float(arr)
 
 
 @dataclass
@@ -233,15 +223,13 @@ class PINNLoss:
         if not isinstance(params, dict):
             raise ValueError(f'params must be a dict such as {{"mu": 0.0}}; got {params!r}')
         self.param_names = [str(k) for k in params]
-        p0 = np.array([_scalar(v, f"params[{k!r}]") for k, v in params.items()], dtype=float)
+        p0 = np.array([real(v, f"params[{k!r}]") for k, v in params.items()], dtype=float)
         # Loss-term weights.
         weights = {} if weights is None else dict(weights)
         unknown = set(weights) - set(TERMS)
         if unknown:
             raise ValueError(f"unknown loss-term weight(s) {sorted(unknown)}; known: {TERMS}")
-        self.weights = {t: _scalar(weights.get(t, 1.0), f"weights[{t!r}]") for t in TERMS}
-        if any(w < 0 for w in self.weights.values()):
-            raise ValueError(f"loss-term weights must be non-negative; got {self.weights}")
+        self.weights = {t: real(weights.get(t, 1.0), f"weights[{t!r}]", minimum=0.0) for t in TERMS}
         self.theta0 = np.concatenate([net._theta, p0])
         self.n_net = net._theta.size
         self._seed_residual()
@@ -720,19 +708,14 @@ class PINN:
             self, trained; ``fit_info`` holds ``converged``, ``reason``, the iteration counts and
             the final ``‖∇Φ‖∞``.
         """
-        adam_steps = _count(adam_steps, "adam_steps")
-        finish_steps = _count(finish_steps, "finish_steps")
+        adam_steps = integer(adam_steps, "adam_steps", minimum=0)
+        finish_steps = integer(finish_steps, "finish_steps", minimum=0)
         if finish not in ("lm", "lbfgs", None):
             raise ValueError(f'finish must be "lm", "lbfgs" or None; got {finish!r}')
-        lr = _scalar(lr, "lr")
-        lam = _scalar(lam, "λ (lam)")
-        gtol = _scalar(gtol, "gtol")
-        ftol = _scalar(ftol, "ftol")
-        for name, v in (("lr", lr), ("gtol", gtol), ("ftol", ftol)):
-            if v <= 0:
-                raise ValueError(f"{name} must be positive; got {v}")
-        if lam < 0:
-            raise ValueError(f"λ (lam) must be non-negative; got {lam}")
+        lr = real(lr, "lr", minimum=0.0, strict=True)
+        gtol = real(gtol, "gtol", minimum=0.0, strict=True)
+        ftol = real(ftol, "ftol", minimum=0.0, strict=True)
+        lam = real(lam, "λ (lam)", minimum=0.0)
         problem = self.loss(residual, x_collocation, conditions, data, params, weights)
         with single_threaded_blas():
             self._optimise(
@@ -911,7 +894,7 @@ class PINN:
         if sigma is None:
             sigma2 = float(e @ e) / dof
         else:
-            sigma2 = _scalar(sigma, "sigma") ** 2
+            sigma2 = real(sigma, "sigma", minimum=0.0) ** 2
         idx = problem.n_net + np.arange(len(problem.param_names))
         laplace = sigma2 * np.diag(Ainv)[idx]
         AJ = Ainv[idx] @ Jd.T
@@ -923,12 +906,6 @@ class PINN:
             "sigma": float(np.sqrt(sigma2)),
             "dof": dof,
         }
-
-
-def _count(v, name):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-        raise ValueError(f"{name} must be a non-negative integer; got {v!r}")
-    return int(v)
 
 
 def _levenberg_marquardt(problem, theta, penalty, max_steps, tols, record, step0, stop):

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import finite_array, integer, real, shape_str
+from ._validate import data_vector, integer, real
 from .activations import get_activation
 from .losses import get_loss
 from .network import check_shapes, forward
@@ -43,24 +43,10 @@ from .vectorise import unvec
 # Validation shared by every public entry point.
 
 
-def _check_d(d, m, n):
-    d = finite_array(d, "d")
-    if d.ndim == 2 and 1 in d.shape:
-        d = d.reshape(-1)
-    if d.ndim != 1:
-        raise ValueError(f"d must be a vector of length m = {m}; got shape {shape_str(d.shape)}")
-    if d.size != m:
-        raise ValueError(
-            f"d must have length m = {m} to match the rows of X (m×n = {m}×{n}); "
-            f"got length {d.size}"
-        )
-    return d
-
-
 def _prepare(X, d, Wh, wo, f, g, loss):
     Xbar, Wh, wo = check_shapes(X, Wh, wo)
-    m, nbar = Xbar.shape
-    d = _check_d(d, m, nbar - 1)
+    m = Xbar.shape[0]
+    d = data_vector(d, m)
     f, g, loss = get_activation(f), get_activation(g), get_loss(loss)
     if loss.on == "z" and g.name != "sigmoid":
         raise ValueError(

@@ -109,10 +109,16 @@ def test_column_vectors_are_accepted():
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: losses.sse(np.zeros(3), np.zeros(4)), r"d must have the same length m as y"),
+        (
+            lambda: losses.sse(np.zeros(3), np.zeros(4)),
+            r"d must be a vector of length m = 3 .*got shape 4",
+        ),
         (lambda: losses.sse_derivative(np.zeros((2, 3)), np.zeros(6)), r"y must be a vector"),
         (lambda: losses.sse(np.zeros(3), np.zeros((3, 2))), r"d must be a vector"),
-        (lambda: losses.bernoulli_nll(np.zeros(3), np.zeros(2)), r"same length m as z"),
+        (
+            lambda: losses.bernoulli_nll(np.zeros(3), np.zeros(2)),
+            r"d must be a vector of length m = 3 .*got shape 2",
+        ),
         (lambda: losses.bernoulli_nll(np.zeros(2), [0.0, 2.0]), r"labels in \{0, 1\}"),
         (lambda: losses.bernoulli_nll_derivative(np.zeros(2), [-1.0, 0.0]), r"labels"),
         (lambda: losses.sse([np.nan, 0.0], [0.0, 0.0]), r"y contains NaN"),

@@ -99,7 +99,10 @@ def test_bernoulli_needs_the_logistic_output():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(d=np.zeros(5)), r"d must have length m = 7 to match the rows of X \(m×n = 7×3\)"),
+        (
+            dict(d=np.zeros(5)),
+            r"d must be a vector of length m = 7 \(one value per row of X\); got shape 5",
+        ),
         (dict(d=np.zeros((7, 2))), r"d must be a vector of length m = 7"),
         (dict(d=np.r_[np.zeros(6), np.nan]), r"d contains NaN"),
         (dict(Wh=np.zeros((3, 4))), r"W̄ʰ must have n̄ = 4 rows"),

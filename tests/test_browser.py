@@ -665,9 +665,7 @@ def test_display_equations_fit_the_column_at_1280px(doc, site, visit):
         for e in display_equations(visit, doc, 1280)
         if e["width"] + e["number"] > e["column"] + 1
     ]
-    assert not wide, f"{doc}.html: display equations wider than the column:\n  " + "\n  ".join(
-        wide
-    )
+    assert not wide, f"{doc}.html: display equations wider than the column:\n  " + "\n  ".join(wide)
 
 
 # Elements that stick out past the right edge of the viewport without a scrolling (or
@@ -728,3 +726,144 @@ def test_long_code_lines_scroll_rather_than_being_cut(width, site, visit):
         if lines:
             cut[doc] = lines[:3]
     assert not cut, f"code cut off at the cell's edge at {width} px: {cut}"
+
+
+# --- the glossary, the index and the launch buttons -----------------------------------------
+
+GLOSSARY_DOC = "book/glossary"
+
+
+def test_glossary_defines_terms_with_code_names_and_pages_link_to_them(site, visit):
+    """The glossary is a Sphinx glossary whose terms name their code, and other pages link to
+    its terms (term links that land on a defined term)."""
+    if GLOSSARY_DOC not in TOC_DOCS:
+        pytest.fail(f"{GLOSSARY_DOC} is not in _toc.yml")
+    visit.goto(f"{GLOSSARY_DOC}.html")
+    terms = visit.page.evaluate(
+        """() => Array.from(document.querySelectorAll("dl.glossary > dt[id^='term-']"))
+            .map(dt => ({id: dt.id, text: dt.innerText.trim(),
+                         code: !!(dt.nextElementSibling &&
+                                  dt.nextElementSibling.querySelector("code"))}))"""
+    )
+    assert len(terms) >= 10, f"the glossary defines only {len(terms)} terms"
+    without_code = [t["text"] for t in terms if not t["code"]]
+    assert not without_code, f"glossary terms that name no code: {without_code}"
+    defined = {t["id"] for t in terms}
+    linked: dict[str, set[str]] = {}
+    for doc in TOC_DOCS:
+        if doc == GLOSSARY_DOC:
+            continue
+        visit.goto(f"{doc}.html")
+        for href in visit.page.eval_on_selector_all(
+            "a.reference.internal[href*='glossary.html#term-']", "els => els.map(a => a.href)"
+        ):
+            linked.setdefault(doc, set()).add(unquote(urlsplit(href).fragment))
+    assert linked, "no page links to a glossary term ({term} role)"
+    stray = {doc: sorted(ids - defined) for doc, ids in linked.items() if ids - defined}
+    assert not stray, f"term links to terms the glossary does not define: {stray}"
+
+
+def test_the_index_has_entries_or_is_not_offered(site):
+    """A reader who finds a link to the general index finds entries there."""
+    genindex = site / "genindex.html"
+    offered = [
+        doc
+        for doc in TOC_DOCS
+        if "genindex.html" in (site / f"{doc}.html").read_text(encoding="utf-8")
+    ]
+    if not offered:
+        return
+    entries = re.findall(r'<table class="indextable', genindex.read_text(encoding="utf-8"))
+    assert entries, f"the index is empty, but {offered} link to it"
+
+
+RUN_DOC = "book/run"
+
+
+def repository_url_of(config: Path) -> str:
+    import yaml
+
+    return str((yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get(
+        "repository", {}
+    ).get("url") or "").strip()  # fmt: skip
+
+
+def test_run_it_yourself_speaks_to_readers(site, visit):
+    """The page gives the two commands and how to open JupyterLab; without a repository
+    address it neither shows a placeholder nor promises launch buttons."""
+    visit.goto(f"{RUN_DOC}.html")
+    text = visit.page.inner_text("article")
+    for needed in ("make book", "make lab", "JupyterLab", "localhost:8888"):
+        assert needed in text, f"Run it yourself does not say {needed!r}"
+    assert "OWNER/REPOSITORY" not in text, "a placeholder address is shown to readers"
+    if not repository_url_of(ROOT / "_config.yml"):
+        for promise in ("Binder", "Colab", "rocket"):
+            assert promise not in text, f"{promise!r} is promised but no launch button exists"
+
+
+DUMMY_REPOSITORY = "https://github.com/example-course/matrix-calculus-book"
+DUMMY_HUB = "https://hub.example.org"
+
+
+@pytest.fixture(scope="session")
+def site_with_repository(tmp_path_factory) -> Path:
+    """The book built once with a repository address and a JupyterHub set (notebooks not
+    executed: only the buttons and the pages' text matter here)."""
+    import shutil
+
+    import yaml
+
+    book = tmp_path_factory.mktemp("book-with-repository")
+    ignore = shutil.ignore_patterns(".venv", "_build", ".git", "*.pyc", "__pycache__")
+    for item in ROOT.iterdir():
+        if item.name in {".venv", "_build", ".git"}:
+            continue
+        if item.is_dir():
+            shutil.copytree(item, book / item.name, ignore=ignore)
+        else:
+            shutil.copy2(item, book / item.name)
+    config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
+    config["repository"]["url"] = DUMMY_REPOSITORY
+    config.setdefault("launch_buttons", {})["jupyterhub_url"] = DUMMY_HUB
+    config["execute"]["execute_notebooks"] = "off"
+    (book / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    subprocess.run([str(jb), "build", str(book), "--keep-going", "-q"], check=True, cwd=book)
+    return book / "_build" / "html"
+
+
+def test_launch_buttons_appear_with_a_repository_address(site_with_repository, browser):
+    """With ``repository.url`` set, every chapter offers Binder, Colab and JupyterHub, and
+    Run it yourself quotes the address and describes the buttons."""
+    site = site_with_repository
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        visit = Visit(browser, base)
+        try:
+            for doc in CHAPTERS:
+                visit.goto(f"{doc}.html")
+                page = visit.page
+                page.locator("button[aria-label='Launch interactive content']").first.click()
+                hrefs = page.eval_on_selector_all(
+                    ".dropdown-launch-buttons a",
+                    "els => els.filter(a => a.offsetParent).map(a => a.href)",
+                )
+                joined = " ".join(hrefs)
+                for provider in ("mybinder.org", "colab.research.google.com", DUMMY_HUB):
+                    assert provider in joined, f"{doc}: no visible {provider} button in {hrefs}"
+                assert DUMMY_REPOSITORY.split("github.com/")[1] in joined, hrefs
+            visit.goto(f"{RUN_DOC}.html")
+            text = visit.page.inner_text("article")
+            assert DUMMY_REPOSITORY in text, "Run it yourself does not quote the address"
+            for provider in ("Binder", "Colab", "JupyterHub"):
+                assert provider in text, f"Run it yourself does not describe {provider}"
+        finally:
+            visit.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

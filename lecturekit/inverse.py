@@ -41,8 +41,9 @@ from ._validate import (
     real,
     shape_str,
 )
-from .jacobians import dy_dWh, dy_dwo
-from .network import check_shapes, predict
+from .activations import get_activation
+from .jacobians import structured_blocks
+from .network import check_shapes, forward_checked, predict
 from .vectorise import unvec, vec
 
 # ---------------------------------------------------------------------------------------------
@@ -90,8 +91,8 @@ def unpack_weights(w, nbar, p):
 def residual_and_jacobian(X, d, Wh, wo, f="tanh", g="identity"):
     """Residual ``r = y − d`` and its Jacobian ``J = D_w̄ y = [D_W̄ʰ y  D_w̄ᵒ y]``.
 
-    ``D_W̄ʰ y`` comes from :func:`lecturekit.jacobians.dy_dWh` (structured, no Kronecker
-    product is formed) and ``D_w̄ᵒ y`` from :func:`lecturekit.jacobians.dy_dwo`.
+    Both blocks come from one forward pass (:func:`lecturekit.jacobians.structured_blocks`,
+    no Kronecker product is formed).
 
     Returns
     -------
@@ -100,10 +101,16 @@ def residual_and_jacobian(X, d, Wh, wo, f="tanh", g="identity"):
     """
     Xbar, Wh, wo = check_shapes(X, Wh, wo)
     d = data_vector(d, Xbar.shape[0])
-    X = Xbar[:, 1:]
-    r = predict(X, Wh, wo, f, g) - d
-    J = np.hstack([dy_dWh(X, Wh, wo, f, g, method="structured"), dy_dwo(X, Wh, wo, f, g)])
-    return r, J
+    y, J = _output_and_jacobian(Xbar, Wh, wo, get_activation(f), get_activation(g))
+    return y - d, J
+
+
+def _output_and_jacobian(Xbar, Wh, wo, f, g):
+    """``y`` and ``D_w̄ y`` from one forward pass, on checked arrays (the LM loop's call)."""
+    (m, nbar), p = Xbar.shape, Wh.shape[1]
+    check_memory(f"D_w̄ y at m={m}, n̄={nbar}, p={p}", {"D_w̄ y": (m, nbar * p + p + 1)})
+    fw = forward_checked(Xbar, Wh, wo, f, g)
+    return fw.y, np.hstack(structured_blocks(fw, wo, f, g))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,15 +529,16 @@ def _network_problem(X, d, Wh, wo, f, g, lam, damped):
     # Refused before the first forward pass, whose cost is that of one row of J per datum.
     _check_step_memory(X.shape[0], nbar * p + p + 1, real(lam, "λ", minimum=0.0), damped)
 
+    f, g = get_activation(f), get_activation(g)
+
+    def split(w):  # w̄ = [vec W̄ʰ; w̄ᵒ] → (W̄ʰ, w̄ᵒ); w̄ comes from the solver, already checked
+        return w[: nbar * p].reshape((nbar, p), order="F"), w[nbar * p :]
+
     def residual(w):
-        Wh_, wo_ = unpack_weights(w, nbar, p)
-        return predict(X, Wh_, wo_, f, g) - d
+        return forward_checked(Xbar, *split(w), f, g).y - d
 
     def jacobian(w):
-        Wh_, wo_ = unpack_weights(w, nbar, p)
-        return np.hstack(
-            [dy_dWh(X, Wh_, wo_, f, g, method="structured"), dy_dwo(X, Wh_, wo_, f, g)]
-        )
+        return _output_and_jacobian(Xbar, *split(w), f, g)[1]
 
     return residual, jacobian, pack_weights(Wh, wo), (nbar, p)
 
@@ -1003,10 +1011,8 @@ def confidence_band(X, d, Wh, wo, X_new, f="tanh", g="identity", lam=0.0, sigma=
     """
     r, J = residual_and_jacobian(X, d, Wh, wo, f, g)
     Xn, Wh, wo = check_shapes(X_new, Wh, wo)
-    Xn = Xn[:, 1:]
-    Jx = np.hstack([dy_dWh(Xn, Wh, wo, f, g, method="structured"), dy_dwo(Xn, Wh, wo, f, g)])
+    y, Jx = _output_and_jacobian(Xn, Wh, wo, get_activation(f), get_activation(g))
     cov = linearised_covariance(J, r, lam, sigma)
-    y = predict(Xn, Wh, wo, f, g)
     half = band_half_width(Jx, cov, level)  # t if σ was estimated, normal if it was given
     return Band(y, half, y - half, y + half, cov, float(level))
 

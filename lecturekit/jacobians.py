@@ -16,7 +16,7 @@ import numpy as np
 
 from ._validate import MAX_BYTES, ArrayTooLarge, array_bytes, check_memory, format_bytes
 from .activations import get_activation
-from .network import check_shapes, forward
+from .network import check_shapes, forward, forward_checked
 
 #: The package's one memory limit (:data:`lecturekit._validate.MAX_BYTES`, 1 GiB), under the
 #: name chapter 4 uses for the literal Kronecker formula.
@@ -108,24 +108,42 @@ def dy_dWh(X, Wh, wo, f="tanh", g="identity", method="structured", max_bytes=Non
             cheaper='use method="structured", which needs '
             + format_bytes(array_bytes((m, nbar * p))),
         )
-    fw = forward(Xbar[:, 1:], Wh, wo, f, g)
     f, g = get_activation(f), get_activation(g)
-    wo_free = wo[1:]  # wᵒ: the bias does not see W̄ʰ
-    gprime = g.df(fw.z)
+    fw = forward_checked(Xbar, Wh, wo, f, g)
     if method == "structured":
-        S = gprime[:, None] * f.df(fw.A) * wo_free[None, :]  # m×p, S[i, j] = ∂yᵢ/∂Aᵢⱼ
-        return (S[:, :, None] * fw.Xbar[:, None, :]).reshape(m, p * nbar)
-    left = np.kron(wo_free[None, :], np.diag(gprime))  # wᵒᵀ ⊗ diag(g′(z)): m × mp
+        return structured_blocks(fw, wo, f, g)[0]
+    gprime = g.df(fw.z)
+    left = np.kron(wo[1:][None, :], np.diag(gprime))  # wᵒᵀ ⊗ diag(g′(z)): m × mp
     middle = np.diag(f.df(fw.A).reshape(-1, order="F"))  # diag(f′(vec A)): mp × mp
     right = np.kron(np.eye(p), fw.Xbar)  # I_p ⊗ X̄: mp × n̄p
     return left @ middle @ right
 
 
+def structured_blocks(fw, wo, f, g):
+    """``(D_W̄ʰ y, D_w̄ᵒ y)`` from one forward pass ``fw``, without Kronecker products.
+
+    Block j of ``D_W̄ʰ y`` is ``S[:, j] ⊙ X̄`` (each row of X̄ scaled) with
+    ``S = (g′(z) wᵒᵀ) ⊙ f′(A)``, ``S[i, j] = ∂yᵢ/∂Aᵢⱼ`` (the bias of w̄ᵒ does not see W̄ʰ);
+    ``D_w̄ᵒ y = diag(g′(z)) H̄``. ``f``, ``g`` are Activation objects.
+    """
+    m, nbar = fw.Xbar.shape
+    gprime = g.df(fw.z)
+    S = gprime[:, None] * f.df_from(fw.A, fw.H) * wo[1:][None, :]
+    return (S[:, :, None] * fw.Xbar[:, None, :]).reshape(m, -1), gprime[:, None] * fw.Hbar
+
+
 def dy_dw(X, Wh, wo, f="tanh", g="identity"):
     """The full Jacobian ``D_w̄ y = [D_W̄ʰ y  D_w̄ᵒ y]`` with respect to ``w̄ = [vec W̄ʰ; w̄ᵒ]``.
+
+    Both blocks come from one forward pass (:func:`structured_blocks`).
 
     Returns
     -------
     ndarray, shape (m, n̄p + p̄)
     """
-    return np.hstack([dy_dWh(X, Wh, wo, f, g), dy_dwo(X, Wh, wo, f, g)])
+    Xbar, Wh, wo = check_shapes(X, Wh, wo, allow_complex=any(map(np.iscomplexobj, (X, Wh, wo))))
+    m, nbar = Xbar.shape
+    p = Wh.shape[1]
+    check_memory(f"D_w̄ y at m={m}, n̄={nbar}, p={p}", {"D_w̄ y": (m, nbar * p + p + 1)})
+    f, g = get_activation(f), get_activation(g)
+    return np.hstack(structured_blocks(forward_checked(Xbar, Wh, wo, f, g), wo, f, g))

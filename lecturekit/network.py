@@ -83,10 +83,15 @@ def forward(X, Wh, wo, f="tanh", g="identity") -> Forward:
     """
     allow_complex = any(np.iscomplexobj(a) for a in (X, Wh, wo))
     Xbar, Wh, wo = check_shapes(X, Wh, wo, allow_complex=allow_complex)
-    f, g = get_activation(f), get_activation(g)
+    return forward_checked(Xbar, Wh, wo, get_activation(f), get_activation(g))
+
+
+def forward_checked(Xbar, Wh, wo, f, g) -> Forward:
+    """:func:`forward` on arrays already checked by :func:`check_shapes` (X̄ formed, f and g
+    :class:`~lecturekit.activations.Activation` objects): for loops that evaluate it often."""
     A = Xbar @ Wh
     H = f.f(A)
-    Hbar = np.hstack([np.ones((H.shape[0], 1), dtype=H.dtype), H])
+    Hbar = np.hstack([np.ones((H.shape[0], 1), dtype=H.dtype), H])  # H̄ = [1 H]
     z = Hbar @ wo
     return Forward(Xbar, A, H, Hbar, z, g.f(z))
 

@@ -123,3 +123,79 @@ def test_chain_order_figure_shows_both_orders_with_their_sizes():
 def test_chain_steps_refuses_an_unknown_order():
     with pytest.raises(ValueError, match="reverse"):
         figures.chain_steps([1, 2, 3], "sideways")
+
+
+def fake_path(lams, seed=0):
+    """A Tikhonov path of the shape inverse.tikhonov_path returns, with seeded weights."""
+    from types import SimpleNamespace
+
+    from lecturekit import network
+
+    fits = [
+        SimpleNamespace(Wh=Wh, wo=wo)
+        for Wh, wo in (network.init_weights(1, 3, seed=seed + k) for k in range(len(lams)))
+    ]
+    k = np.arange(len(lams), dtype=float)
+    return SimpleNamespace(
+        lams=np.asarray(lams), residual_norms=1.0 + k, weight_norms=10.0 / (1.0 + k), fits=fits
+    )
+
+
+def test_tikhonov_choice_figure_stacks_three_panels_with_each_rule_marked():
+    rng = np.random.default_rng(8)
+    lams = np.logspace(-4, 0, 5)
+    path = fake_path(lams)
+    chosen = {"L-curve corner": 1, "discrepancy": 2, "hold-out": 3}
+    X = rng.uniform(0, 6, (12, 1))
+    d = np.sin(X[:, 0])
+    fig = figures.tikhonov_choice_figure(
+        path, chosen, np.linspace(0.1, 0.5, 5), 0.8, X, d, np.linspace(0, 6, 30)[:, None]
+    )
+    rendered(fig)
+    assert len(fig.axes) == 3
+    # stacked: one column, so each panel keeps the column's width
+    lefts = {round(ax.get_position().x0, 3) for ax in fig.axes}
+    assert len(lefts) == 1
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    for rule, k in chosen.items():
+        assert f"{rule}, λ = {lams[k]:.1g}" in legend
+    fit_labels = [line.get_label() for line in fig.axes[2].get_lines()]
+    assert all(rule in fit_labels for rule in chosen)
+
+
+def test_early_stopping_figure_marks_the_discrepancy_stop():
+    from types import SimpleNamespace
+
+    epochs = 50
+    k = np.arange(epochs, dtype=float)
+    es = SimpleNamespace(
+        residual_norms=5.0 / (1 + k),
+        weight_norms=1.0 + k,
+        val_errors=0.1 + 0.001 * (k - 20) ** 2,
+        train_loss=1.0 / (1 + k),
+        discrepancy_epoch=17,
+    )
+    fig = figures.early_stopping_figure(fake_path([1e-3, 1e-2]), es, 0.3, 0.1, m=20)
+    rendered(fig)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "discrepancy stop, epoch 17" in labels
+    stops = [line for line in fig.axes[1].get_lines() if line.get_label() == "discrepancy stop"]
+    assert stops and np.allclose(stops[0].get_xdata(), 17)
+
+
+def test_gradient_sweep_figure_leaves_out_refused_points():
+    from types import SimpleNamespace
+
+    sweep = [
+        SimpleNamespace(method=method, m=m, seconds=np.nan if refused else 1e-3 * m,
+                        peak_bytes=1000 * m)
+        for method in ("kron", "structured", "reverse")
+        for m in (8, 16, 32)
+        for refused in [method == "kron" and m == 32]
+    ]  # fmt: skip
+    fig = figures.gradient_sweep_figure(sweep, ("kron", "structured", "reverse"), 2, 8, 2**24)
+    rendered(fig)
+    ax_t, ax_m = fig.axes
+    points = {line.get_label(): len(line.get_xdata()) for line in ax_t.get_lines()}
+    assert points == {"kron": 2, "structured": 3, "reverse": 3}
+    assert "16 MiB" in fig._suptitle.get_text()

@@ -867,3 +867,15 @@ def test_launch_buttons_appear_with_a_repository_address(site_with_repository, b
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def test_the_landing_page_names_the_book_and_links_to_it(site, visit):
+    """``index.html`` is not an empty page: it names the book and links to the introduction
+    (and sends the browser there)."""
+    text = (site / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"<h1>[^<]+</h1>", text), "index.html names no book"
+    links = re.findall(r'<a href="([^"]+)"', text)
+    assert links and all((site / link).is_file() for link in links), links
+    visit.goto("index.html")
+    visit.page.wait_for_load_state("load")
+    assert visit.page.locator("article h1").count() >= 1, "index.html does not lead to a page"

@@ -72,7 +72,8 @@ def plot_history(results, ax=None, against="epoch", title="Training objective", 
     return fig
 
 
-def fit_figure(X, d, Wh, wo, f="tanh", g="identity", truth=None, ax=None, title="Fitted curve"):
+def fit_figure(X, d, Wh, wo, f="tanh", g="identity", truth=None, ax=None, title="Fitted curve",
+               ylim=None):  # fmt: skip
     """Data and the network's curve ``y(x)`` for a single feature, on a fine grid.
 
     Parameters
@@ -83,6 +84,8 @@ def fit_figure(X, d, Wh, wo, f="tanh", g="identity", truth=None, ax=None, title=
         The network, as in :func:`lecturekit.network.predict`.
     truth : callable, optional
         The noise-free function, drawn dashed for comparison.
+    ylim : (float, float), optional
+        Vertical range, fixed; a curve that leaves it (diverged weights) is cut at its edges.
 
     Returns
     -------
@@ -97,7 +100,11 @@ def fit_figure(X, d, Wh, wo, f="tanh", g="identity", truth=None, ax=None, title=
     ax.plot(X[:, 0], d, "o", ms=3.5, color="0.45", label="data $d$")
     if truth is not None:
         ax.plot(grid, truth(grid), "--", color="0.2", lw=1, label="noise-free curve")
-    ax.plot(grid, predict(grid[:, None], Wh, wo, f, g), color="C1", lw=2, label="network $y(x)$")
+    with np.errstate(over="ignore", invalid="ignore"):  # diverged weights overflow
+        y = predict(grid[:, None], Wh, wo, f, g)
+    ax.plot(grid, np.where(np.isfinite(y), y, np.nan), color="C1", lw=2, label="network $y(x)$")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.set_xlabel("feature $x$")
     ax.set_ylabel("output")
     ax.set_title(title)
@@ -140,8 +147,12 @@ def boundary_figure(X, labels, Wh, wo, f="tanh", ax=None, title="Decision bounda
 
 
 def training_figure(X, d, Wh, wo, lr=0.1, batch_size=None, epochs=300, optimizer="sgd",
-                    seed=0, truth=None):  # fmt: skip
+                    seed=0, truth=None, loss_ylim=None):  # fmt: skip
     """Train with the given learning rate and batch size; draw the loss curve and the fit.
+
+    Both panels keep fixed vertical ranges, so that figures for other settings compare: the
+    fit panel spans the data, and a diverged run (weights near overflow, a curve of size
+    ~1e150) is cut at its edges and labelled as diverged instead of rescaling the axis.
 
     Parameters
     ----------
@@ -151,6 +162,9 @@ def training_figure(X, d, Wh, wo, lr=0.1, batch_size=None, epochs=300, optimizer
         Passed to :func:`lecturekit.train.fit`.
     truth : callable, optional
         The noise-free curve, for the right panel.
+    loss_ylim : (float, float), optional
+        Vertical range of the loss panel. By default it is chosen from this run (and from its
+        first objective when it diverged).
 
     Returns
     -------
@@ -168,10 +182,16 @@ def training_figure(X, d, Wh, wo, lr=0.1, batch_size=None, epochs=300, optimizer
     status = "diverged" if res.diverged else f"final J = {res.history[-1]:.3g}"
     finite = res.history[np.isfinite(res.history)]
     # A diverged run climbs to ~1e300: keep the axis on the range where training happened.
-    ylim = (0.5 * finite.min(), 100 * res.history[0]) if res.diverged else None
-    plot_history({b: res}, ax=a1, title=f"η = {lr:g}, {b}: {status}", ylim=ylim)
-    fit_figure(X, d, res.Wh, res.wo, truth=truth, ax=a2,
-               title=f"after {res.epochs} epochs ({res.steps} steps)")  # fmt: skip
+    if loss_ylim is None and res.diverged:
+        loss_ylim = (0.5 * finite.min(), 100 * res.history[0])
+    plot_history({b: res}, ax=a1, title=f"η = {lr:g}, {b}: {status}", ylim=loss_ylim)
+    d = np.asarray(d, float)
+    pad = 0.25 * (d.max() - d.min())
+    title = f"after {res.epochs} epochs ({res.steps} steps)"
+    if res.diverged:
+        title = f"diverged after {res.epochs} epochs: the curve is cut at the axes"
+    fit_figure(X, d, res.Wh, res.wo, truth=truth, ax=a2, title=title,
+               ylim=(d.min() - pad, d.max() + pad))  # fmt: skip
     fig.tight_layout()
     fig.result = res
     return fig
@@ -180,27 +200,45 @@ def training_figure(X, d, Wh, wo, lr=0.1, batch_size=None, epochs=300, optimizer
 def training_explorer(X, d, Wh, wo, lr=0.1, batch_size=None, epochs=300, truth=None):
     """Build the explorer: choose the learning rate η and the batch size, watch training.
 
+    Training takes a second or more, so the explorer says "training…" while it works, the
+    slider retrains only when released, and both panels keep fixed vertical ranges.
+
     Returns
     -------
     ipywidgets.interactive
-        Its ``result`` is the current figure from :func:`training_figure`.
+        Its ``result`` is the current figure from :func:`training_figure`; its last child
+        but one is the status label.
     """
     import ipywidgets as W
 
     m = len(d)
     sizes = [s for s in (1, 2, 4, 8, 16, 32, 64, 128) if s < m]
-    options = [(str(s), s) for s in sizes] + [(f"full ({m})", None)]
+    # Every option has a value of its own: a None value makes ipywidgets blank the label.
+    options = [(str(s), s) for s in sizes] + [(f"full ({m})", m)]
+    # The loss panel's range: from three decades below the starting objective to 100 times it.
+    J0 = train.loss_value(X, d, Wh, wo) / m
+    loss_ylim = (1e-3 * J0, 100 * J0)
+    status = W.Label(value="")
     state = {}
 
     def draw(lr, batch_size):
+        status.value = "training…"
         if state.get("fig") is not None:
             plt.close(state["fig"])  # one figure per redraw, no pile-up
-        state["fig"] = training_figure(X, d, Wh, wo, lr, batch_size, epochs, truth=truth)
+        full = batch_size == m
+        state["fig"] = training_figure(X, d, Wh, wo, lr, None if full else batch_size, epochs,
+                                       truth=truth, loss_ylim=loss_ylim)  # fmt: skip
+        res = state["fig"].result
+        status.value = "diverged" if res.diverged else f"trained: final J = {res.history[-1]:.3g}"
         return state["fig"]
 
     draw.__name__ = "training_figure"
-    return W.interactive(
+    ui = W.interactive(
         draw,
-        lr=W.FloatLogSlider(value=lr, base=10, min=-3, max=0.5, step=0.1, description="η"),
-        batch_size=W.Dropdown(options=options, value=batch_size, description="batch size"),
-    )
+        lr=W.FloatLogSlider(value=lr, base=10, min=-3, max=0.5, step=0.1, description="η",
+                            continuous_update=False),
+        batch_size=W.Dropdown(options=options, value=m if batch_size is None else batch_size,
+                              description="batch size"),
+    )  # fmt: skip
+    ui.children = (*ui.children[:-1], status, ui.children[-1])
+    return ui

@@ -85,8 +85,52 @@ def test_training_figure_and_explorer_react(sine):
     first = ui.result
     assert first.result.steps == 15
     open_figures = len(plt.get_fignums())
-    ui.children[1].value = None  # full batch
+    ui.children[1].value = len(d)  # full batch
     assert ui.result is not first and ui.result.result.steps == 3
     assert len(plt.get_fignums()) == open_figures  # the previous figure was closed
     diverging = tp.training_figure(X, d, Wh, wo, lr=1e3, epochs=50)
     assert "diverged" in diverging.axes[0].get_title()
+
+
+def test_every_batch_size_option_keeps_its_label(sine):
+    X, d, Wh, wo = sine
+    ui = tp.training_explorer(X, d, Wh, wo, lr=0.1, batch_size=None, epochs=1)
+    dropdown = ui.children[1]
+    assert dropdown.label == f"full ({len(d)})"
+    for label, value in dropdown.options:
+        dropdown.value = value
+        assert (dropdown.label, dropdown.index) == (label, dropdown.options.index((label, value)))
+    assert ui.result.result.steps == 1, "the full option trains on the full batch"
+
+
+def test_a_diverged_fit_is_clipped_to_the_data_and_labelled(sine):
+    X, d, Wh, wo = sine
+    fig = tp.training_figure(X, d, Wh, wo, lr=1e3, epochs=50)
+    assert fig.result.diverged
+    low, high = fig.axes[1].get_ylim()
+    assert d.min() - (d.max() - d.min()) <= low < d.min() and d.max() < high
+    assert high <= d.max() + (d.max() - d.min())
+    assert "diverged" in fig.axes[1].get_title()
+
+
+def test_the_explorer_keeps_its_axes_and_says_it_is_training(sine, monkeypatch):
+    X, d, Wh, wo = sine
+    ui = tp.training_explorer(X, d, Wh, wo, lr=0.1, batch_size=4, epochs=30)
+    slider, dropdown, status = ui.children[:3]
+    assert slider.continuous_update is False  # retrain on release, not on every tick
+    limits = [ax.get_ylim() for ax in ui.result.axes]
+    first_final = ui.result.result.history[-1]
+    assert status.value == f"trained: final J = {first_final:.3g}"
+    slider.value = 10**slider.max  # the largest η, another loss curve entirely
+    final = ui.result.result.history[-1]
+    assert final != pytest.approx(first_final)
+    assert status.value in ("diverged", f"trained: final J = {final:.3g}")
+    assert [ax.get_ylim() for ax in ui.result.axes] == limits
+
+    seen = []
+    figure = tp.training_figure
+    monkeypatch.setattr(
+        tp, "training_figure", lambda *a, **k: seen.append(status.value) or figure(*a, **k)
+    )
+    dropdown.value = 2
+    assert seen == ["training…"]

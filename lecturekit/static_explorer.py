@@ -221,7 +221,7 @@ def grid_sentence(controls, crossed=()):
         start = "with that, " if both else ""
         alone = (
             f"{start}{_and(single)} one at a time from the starting values (moving one puts "
-            "the other back)"
+            "the others back at their start)"
             if len(single) > 1
             else f"{start}{single[0]}"
         )

@@ -25,6 +25,7 @@ import numpy as np
 
 from ._validate import array_bytes, check_memory, finite_array, format_bytes, shape_str
 from .activations import get_activation
+from .network import propagate
 from .vectorise import closure, vec
 
 
@@ -81,10 +82,6 @@ def check_shapes(X, Wh1, Wh2, wo, *, allow_complex=False):
     return Xbar, Wh1, Wh2, wo
 
 
-def _with_ones(H):
-    return np.hstack([np.ones((H.shape[0], 1), dtype=H.dtype), H])
-
-
 def forward(X, Wh1, Wh2, wo, f1="tanh", f2="tanh", g="identity") -> Forward2:
     """Run the two-hidden-layer network and keep every intermediate.
 
@@ -106,15 +103,9 @@ def forward(X, Wh1, Wh2, wo, f1="tanh", f2="tanh", g="identity") -> Forward2:
     """
     allow_complex = any(np.iscomplexobj(a) for a in (X, Wh1, Wh2, wo))
     Xbar, Wh1, Wh2, wo = check_shapes(X, Wh1, Wh2, wo, allow_complex=allow_complex)
-    f1, f2, g = get_activation(f1), get_activation(f2), get_activation(g)
-    A1 = Xbar @ Wh1
-    H1 = f1.f(A1)
-    H1bar = _with_ones(H1)
-    A2 = H1bar @ Wh2
-    H2 = f2.f(A2)
-    H2bar = _with_ones(H2)
-    z = H2bar @ wo
-    return Forward2(Xbar, A1, H1, H1bar, A2, H2, H2bar, z, g.f(z))
+    acts = [get_activation(a) for a in (f1, f2, g)]
+    (A1, A2, z), (H1, H2, y), (H1bar, H2bar) = propagate(Xbar, [Wh1, Wh2, wo], acts)
+    return Forward2(Xbar, A1, H1, H1bar, A2, H2, H2bar, z, y)
 
 
 def predict(X, Wh1, Wh2, wo, f1="tanh", f2="tanh", g="identity"):

@@ -20,6 +20,7 @@ import sympy as sp
 
 from ._validate import array_bytes, check_memory, finite_array, format_bytes, shape_str
 from .activations import get_activation
+from .network import propagate
 from .vectorise import closure, kron_vec_matrix, unvec, vec
 
 #: Largest mn for which :func:`jacobian_explicit` forms the dense mn × mn matrix.
@@ -317,11 +318,9 @@ def deep_forward(X, weights, f="tanh", g="identity"):
             f"W̄1 must have n̄ = {X.shape[1] + 1} rows to match X̄; got shape "
             f"{shape_str(mats[0].shape)}"
         )
-    act, out = get_activation(f), get_activation(g)
-    Hbar = closure(X)
-    for W in mats[:-1]:
-        Hbar = closure(act.f(Hbar @ W))
-    return out.f(Hbar @ mats[-1][:, 0])
+    acts = [get_activation(f)] * (len(mats) - 1) + [get_activation(g)]
+    _, Hs, _ = propagate(closure(X), mats[:-1] + [mats[-1][:, 0]], acts)
+    return Hs[-1]
 
 
 def collapse_linear(weights):

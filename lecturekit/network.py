@@ -89,11 +89,48 @@ def forward(X, Wh, wo, f="tanh", g="identity") -> Forward:
 def forward_checked(Xbar, Wh, wo, f, g) -> Forward:
     """:func:`forward` on arrays already checked by :func:`check_shapes` (X̄ formed, f and g
     :class:`~lecturekit.activations.Activation` objects): for loops that evaluate it often."""
-    A = Xbar @ Wh
-    H = f.f(A)
-    Hbar = np.hstack([np.ones((H.shape[0], 1), dtype=H.dtype), H])  # H̄ = [1 H]
-    z = Hbar @ wo
-    return Forward(Xbar, A, H, Hbar, z, g.f(z))
+    (A, z), (H, y), (Hbar,) = propagate(Xbar, [Wh, wo], [f, g])
+    return Forward(Xbar, A, H, Hbar, z, y)
+
+
+def with_ones(H):
+    """``H̄ = [1 H]``: the constant column in front of a layer's outputs (bias first)."""
+    return np.hstack([np.ones((H.shape[0], 1), dtype=H.dtype), H])
+
+
+def propagate(Xbar, weights, activations):
+    """The network core, for any number of layers: every pre-activation and output.
+
+    Implements ``H̄⁰ = X̄``, ``Aᵏ = H̄ᵏ⁻¹ W̄ᵏ``, ``Hᵏ = fₖ(Aᵏ)``, ``H̄ᵏ = [1 Hᵏ]`` for
+    k = 1, …, L. The lecture's network is L = 2 with ``W̄² = w̄ᵒ``, ``f₂ = g``: then
+    ``A² = z`` and ``H² = y``.
+
+    Parameters
+    ----------
+    Xbar : ndarray, shape (m, n̄)
+        ``X̄ = [1 X]``, checked.
+    weights : list of ndarray
+        ``[W̄¹, …, W̄ᴸ]``, bias row first, each with one row more than the previous width; the
+        last may be a vector (a single output).
+    activations : list of Activation
+        ``[f₁, …, f_L]``.
+
+    Returns
+    -------
+    As, Hs : list of ndarray
+        ``[A¹, …, Aᴸ]`` and ``[H¹, …, Hᴸ]``.
+    Hbars : list of ndarray
+        ``[H̄¹, …, H̄ᴸ⁻¹]``, the inputs of layers 2 … L (the output layer's H̄ is not needed).
+    """
+    As, Hs, Hbars = [], [], []
+    Hbar = Xbar
+    for k, (W, f) in enumerate(zip(weights, activations, strict=True)):
+        if k:
+            Hbar = with_ones(Hs[-1])
+            Hbars.append(Hbar)
+        As.append(Hbar @ W)
+        Hs.append(f.f(As[-1]))
+    return As, Hs, Hbars
 
 
 def predict(X, Wh, wo, f="tanh", g="identity"):

@@ -33,9 +33,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validate import data_vector, integer, real
-from .activations import get_activation
+from .activations import get_activation, identity
 from .losses import get_loss
-from .network import check_shapes, forward
+from .network import check_shapes, forward, propagate
 from .optimisers import make_optimiser
 from .vectorise import unvec
 
@@ -68,10 +68,8 @@ class _Overflow(FloatingPointError):
 
 def _loss_and_grad(Xbar, d, Wh, wo, f, g, loss, need_grad=True):
     """The four formulas of :func:`loss_and_gradient`, on validated float64 arrays."""
-    # Forward: A = X̄ W̄ʰ, H = f(A), z = H̄ w̄ᵒ = w₀ + H wᵒ (H̄ is never built).
-    A = Xbar @ Wh
-    H = f.f(A)
-    z = H @ wo[1:] + wo[0]
+    # Forward: A = X̄ W̄ʰ, H = f(A), H̄ = [1 H], z = H̄ w̄ᵒ (the network core).
+    (A, z), (H, _), (Hbar,) = propagate(Xbar, [Wh, wo], [f, identity])
     if not np.all(np.isfinite(z)):
         raise _Overflow("z = H̄ w̄ᵒ overflowed")
     if loss.on == "z":  # the Bernoulli loss starts at the logits: δz = σ(z) − d
@@ -82,7 +80,7 @@ def _loss_and_grad(Xbar, d, Wh, wo, f, g, loss, need_grad=True):
     if not need_grad:
         return value, None, None
     # Backward, from the loss end: every product is a row times a matrix.
-    dwo = np.concatenate(([dz.sum()], dz @ H))  # ∂ℓ/∂w̄ᵒ = H̄ᵀ δz
+    dwo = dz @ Hbar  # D_w̄ᵒ ℓ = δzᵀ H̄, i.e. ∂ℓ/∂w̄ᵒ = H̄ᵀ δz
     dA = np.outer(dz, wo[1:]) * f.df_from(A, H)  # δA = (δz wᵒᵀ) ⊙ f′(A), f′ from H
     # ∂ℓ/∂W̄ʰ = X̄ᵀ δA, evaluated as its transpose (δAᵀ X̄)ᵀ: OpenBLAS forms the long-and-thin
     # product many times faster with the m-row factor on the right (same numbers to rounding).

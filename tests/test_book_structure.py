@@ -217,3 +217,91 @@ def test_citation_keys_are_in_the_bibliography():
                 if key not in known:
                     missing.append(f"{doc}: {key}")
     assert not missing, f"citation keys not in references.bib: {missing}"
+
+
+# --- a course, not an audit ------------------------------------------------------------------
+
+TEST_NAME = re.compile(r"tests/test_\w+\.py|\btest_\w+\b")
+ERRATUM_BOX = re.compile(r"^(`{3,}|:{3,})\{admonition\}[^\n]*\n((?::[\w-]+:[^\n]*\n)*)", re.M)
+
+
+@pytest.mark.parametrize(("doc", "path"), CHAPTERS)
+def test_chapters_name_no_tests_in_their_prose(doc, path):
+    """Test names belong to the quick reference's table and the errata page, not the story."""
+    found = sorted(set(TEST_NAME.findall(markdown_of(path))))
+    assert not found, f"{doc} names tests in its text: {found}"
+
+
+def test_the_quick_reference_names_tests_only_in_its_checked_by_table():
+    text = (ROOT / "book" / "quickref.md").read_text(encoding="utf-8")
+    outside = [
+        line for line in text.splitlines() if REPO_FILE.search(line) and not line.startswith("| ")
+    ]
+    assert not outside, f"quick reference lines outside its table that name tests: {outside}"
+
+
+@pytest.mark.parametrize(("doc", "path"), CHAPTERS)
+def test_lecture_slips_in_chapters_are_collapsed_notes_linking_to_the_errata(doc, path):
+    """An admonition about the lecture's slips is a collapsed dropdown with an errata link."""
+    text = markdown_of(path)
+    for box in ERRATUM_BOX.finditer(text):
+        body = text[box.end() : text.find(box.group(1), box.end())]
+        if "errata" not in body.lower():
+            continue
+        classes = re.search(r":class:\s*([^\n]*)", box.group(2) or "")
+        assert classes and "dropdown" in classes.group(1).split(), (
+            f"{doc}: an erratum box is open in the reading flow: {box.group(0).strip()!r}"
+        )
+        assert re.search(r"\{ref\}`[^`]*errata-[\w-]+>?`|\{doc\}`[^`]*errata", body), (
+            f"{doc}: an erratum box links to no errata entry: {box.group(0).strip()!r}"
+        )
+
+
+@pytest.mark.parametrize(("doc", "path"), CHAPTERS)
+def test_check_cells_are_folded(doc, path):
+    """A code cell made mostly of assert lines is folded on the site (hide-input or
+    remove-input), so the argument is not interrupted by blocks of checks."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    open_checks = []
+    for cell in cells:
+        if cell["cell_type"] != "code":
+            continue
+        lines = [
+            ln.strip()
+            for ln in "".join(cell["source"]).splitlines()
+            if ln.strip() and not ln.strip().startswith("#")
+        ]
+        asserts = [ln for ln in lines if ln.startswith("assert")]
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if (
+            lines
+            and len(asserts) / len(lines) >= 0.5
+            and not tags & {"hide-input", "remove-input", "remove-cell", "hide-cell"}
+        ):
+            open_checks.append(cell.get("id"))
+    assert not open_checks, f"{doc}: check cells shown open: {open_checks}"
+
+
+def figure_cells(path: Path):
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
+        if cell["cell_type"] == "code" and figure:
+            yield cell, figure
+
+
+@pytest.mark.parametrize(("doc", "path"), CHAPTERS)
+def test_figures_have_a_name_a_caption_and_a_reference(doc, path):
+    """Every captioned figure cell is referred to from the chapter's text by its name."""
+    text = markdown_of(path)
+    for _, figure in figure_cells(path):
+        name = figure.get("name", "")
+        assert re.fullmatch(r"fig-\d\d-[a-z0-9-]+", name), f"{doc}: figure name {name!r}"
+        assert len(figure.get("caption", "")) > 20, f"{doc}: {name} has no real caption"
+        assert f"{{numref}}`{name}`" in text or f"<{name}>`" in text, (
+            f"{doc}: nothing in the text refers to {name}"
+        )
+
+
+def test_figure_names_are_unique_across_the_book():
+    names = [figure["name"] for _, path in CHAPTERS for _, figure in figure_cells(path)]
+    assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})

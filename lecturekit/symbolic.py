@@ -57,29 +57,45 @@ def vec(M):
     return sp.Matrix([M[i, j] for j in range(M.cols) for i in range(M.rows)])
 
 
-def output(sym: NetworkSymbols, f=None, g=None):
-    """``y = g([1 f(X̄ W̄ʰ)] w̄ᵒ)`` as an m×1 sympy matrix (f, g generic when ``None``)."""
-    F, _ = _scalar_fn(f, "f")
-    G, _ = _scalar_fn(g, "g")
+class SymbolicForward(NamedTuple):
+    """Every intermediate of the symbolic forward pass, and the derivatives f′, g′."""
+
+    A: sp.Matrix  # m×p, A = X̄ W̄ʰ
+    Hbar: sp.Matrix  # m×p̄, H̄ = [1 f(A)]
+    z: sp.Matrix  # m×1, z = H̄ w̄ᵒ
+    y: sp.Matrix  # m×1, y = g(z)
+    df: object  # f′ on sympy expressions
+    dg: object  # g′ on sympy expressions
+
+
+def forward(sym: NetworkSymbols, f=None, g=None) -> SymbolicForward:
+    """The one symbolic network: ``A = X̄ W̄ʰ``, ``H̄ = [1 f(A)]``, ``z = H̄ w̄ᵒ``, ``y = g(z)``.
+
+    ``f``, ``g`` are generic (undefined sympy functions) when ``None``.
+    """
+    F, dF = _scalar_fn(f, "f")
+    G, dG = _scalar_fn(g, "g")
     A = sym.Xbar * sym.Wh
     Hbar = sp.Matrix.hstack(sp.ones(A.rows, 1), A.applyfunc(F))
-    return (Hbar * sym.wo).applyfunc(G)
+    z = Hbar * sym.wo
+    return SymbolicForward(A, Hbar, z, z.applyfunc(G), dF, dG)
+
+
+def output(sym: NetworkSymbols, f=None, g=None):
+    """``y = g([1 f(X̄ W̄ʰ)] w̄ᵒ)`` as an m×1 sympy matrix (f, g generic when ``None``)."""
+    return forward(sym, f, g).y
 
 
 def kron_jacobians(sym: NetworkSymbols, f=None, g=None):
     """The lecture's formulas, corrected: ``D_w̄ᵒ y = diag(g′(z)) H̄`` and
     ``D_W̄ʰ y = [wᵒᵀ ⊗ diag(g′(z))] diag(f′(vec A)) (I_p ⊗ X̄)``."""
-    F, dF = _scalar_fn(f, "f")
-    _, dG = _scalar_fn(g, "g")
-    m, p = sym.Xbar.rows, sym.Wh.cols
-    A = sym.Xbar * sym.Wh
-    Hbar = sp.Matrix.hstack(sp.ones(m, 1), A.applyfunc(F))
-    z = Hbar * sym.wo
-    Dg = sp.diag(*[dG(zi) for zi in z])
-    D_wo = Dg * Hbar
+    fw = forward(sym, f, g)
+    p = sym.Wh.cols
+    Dg = sp.diag(*[fw.dg(zi) for zi in fw.z])
+    D_wo = Dg * fw.Hbar
     wo_free = sym.wo[1:, :]
     left = sp.kronecker_product(wo_free.T, Dg)
-    middle = sp.diag(*[dF(a) for a in vec(A)])
+    middle = sp.diag(*[fw.df(a) for a in vec(fw.A)])
     right = sp.kronecker_product(sp.eye(p), sym.Xbar)
     return D_wo, left * middle * right
 

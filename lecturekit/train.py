@@ -231,33 +231,20 @@ def verify_gradient_symbolic(m=2, n=1, p=2, f=None, g=None, loss="sse"):
 
     from . import symbolic
 
-    sym = symbolic.network_symbols(m, n, p)
     lossf = get_loss(loss)
-    t = sp.Symbol("t")
-
-    def scalar(act, name):
-        if act is None:
-            F = sp.Function(name)
-            return F, lambda a: sp.diff(F(t), t).subs(t, a)
-        expr = get_activation(act).sympy(t)
-        return (lambda a: expr.subs(t, a)), (lambda a: sp.diff(expr, t).subs(t, a))
-
     if lossf.on == "z" and (g is None or get_activation(g).name != "sigmoid"):
         raise ValueError(f'loss="{lossf.name}" needs g="sigmoid"; got g={g!r}')
-    F, dF = scalar(f, "f")
-    G, dG = scalar(g, "g")
+    sym = symbolic.network_symbols(m, n, p)
+    fw = symbolic.forward(sym, f, g)  # the one symbolic network
+    A, Hbar, z, y = fw.A, fw.Hbar, fw.z, fw.y
     d = sp.Matrix(m, 1, lambda i, _: sp.Symbol(f"d_{i + 1}", real=True))
-    A = sym.Xbar * sym.Wh
-    Hbar = sp.Matrix.hstack(sp.ones(m, 1), A.applyfunc(F))
-    z = Hbar * sym.wo
-    y = z.applyfunc(G)
     if lossf.on == "z":  # −Σ [dᵢ log yᵢ + (1 − dᵢ) log(1 − yᵢ)], written in y = σ(z)
         ell = -sum(d[i] * sp.log(y[i]) + (1 - d[i]) * sp.log(1 - y[i]) for i in range(m))
         dz = y - d
     else:
         ell = sum((y[i] - d[i]) ** 2 for i in range(m)) / 2
-        dz = (y - d).multiply_elementwise(z.applyfunc(dG))
-    dA = (dz * sym.wo[1:, :].T).multiply_elementwise(A.applyfunc(dF))
+        dz = (y - d).multiply_elementwise(z.applyfunc(fw.dg))
+    dA = (dz * sym.wo[1:, :].T).multiply_elementwise(A.applyfunc(fw.df))
     diff_Wh = sp.simplify(sym.Wh.applyfunc(lambda w: sp.diff(ell, w)) - sym.Xbar.T * dA)
     diff_wo = sp.simplify(sym.wo.applyfunc(lambda w: sp.diff(ell, w)) - Hbar.T * dz)
     return GradientVerification(

@@ -32,8 +32,8 @@ from threadpoolctl import threadpool_limits
 
 from ._validate import finite_array, integer, real, shape_str
 from .activations import get_activation
-from .optimisers import Adam
 from .pinn_dual import Dual
+from .train.optimisers import Adam
 
 __all__ = ["PINN", "PINNLoss", "fit_damping", "relative_l2", "single_threaded_blas"]
 
@@ -981,11 +981,11 @@ def fit_damping(
     k,
     w_pde=1e-4,
     lam=1e-5,
-    layers=(1, 20, 20, 1),
+    layers=(1, 10, 10, 1),
     n_collocation=60,
     seed=0,
     adam_steps=1500,
-    finish_steps=3000,
+    finish_steps=5000,
     progress=False,
 ):
     """The chapter's inverse problem: μ in ``u″ + μu′ + ku = 0`` from observations of u.

@@ -439,6 +439,7 @@ def training_explorer(X, d, Wh, wo, lr=0.1, batch_size=None, epochs=300, truth=N
 
     Every combination of five learning rates and five batch sizes; each frame is a training run.
     """
+    from . import train
     from .training_plots import training_figure
 
     m = len(d)
@@ -449,8 +450,15 @@ def training_explorer(X, d, Wh, wo, lr=0.1, batch_size=None, epochs=300, truth=N
         Choice("batch_size", "batch size", options, None if batch_size == m else batch_size),
     ]
 
+    # The live explorer's loss range, the same in every frame: three decades below the
+    # starting objective to 100 times it.
+    J0 = train.loss_value(X, d, Wh, wo) / m
+    loss_ylim = (1e-3 * J0, 100 * J0)
+
     def draw(lr, batch_size):
-        return training_figure(X, d, Wh, wo, lr, batch_size, epochs, truth=truth)
+        return training_figure(
+            X, d, Wh, wo, lr, batch_size, epochs, truth=truth, loss_ylim=loss_ylim
+        )
 
     return static_explorer(
         draw,

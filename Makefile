@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Every transitive package, pinned (README: "Refreshing the pins and the lock").
 LOCK   := requirements-lock.txt
 # Everything ruff looks at: the package, tests, benchmarks, notebooks and book extensions.
-LINTED := lecturekit tests benchmarks notebooks _ext
+LINTED := lecturekit tests benchmarks notebooks _ext tools
 # myst-nb's jupyter-cache (execute_notebooks: cache in _config.yml).
 NB_CACHE := _build/.jupyter_cache
 # Set for the unattended runs (nbval, book builds) so that lecturekit.context.interactive()
@@ -20,7 +20,7 @@ OPTIMISED_NOTEBOOKS := notebooks/05_training.ipynb notebooks/07_pinns.ipynb \
 	notebooks/08_inverse_problems_view.ipynb
 
 .PHONY: book test lint unit notebooks build-strict strict-html browser test-kernels torch \
-	lock lab clean venv
+	lock lab lab-test student book-student clean venv
 
 venv: $(STAMP)
 
@@ -87,7 +87,25 @@ strict-html: $(STAMP)
 	$(BUILD_ENV) $(BIN)/jupyter-book build . -W -n --keep-going
 
 browser: $(STAMP)
-	$(BIN)/python -m pytest tests -m browser -q
+	$(BIN)/python -m pytest tests -m browser -q --ignore tests/test_jupyterlab.py
+
+# The chapters in a real JupyterLab (jupyterlab-myst): MyST rendered, solutions closed, the
+# explorers respond. Runs without LECTUREKIT_BUILD, as a student's kernel would.
+lab-test: $(STAMP)
+	$(BIN)/python -m pytest tests/test_jupyterlab.py -q
+
+# Student notebooks, without solutions or outputs (tools/student.py).
+student: $(STAMP)
+	$(BIN)/python tools/student.py notebooks _build/student/notebooks
+
+# The student edition of the book: a staged copy whose notebooks and pages are the student
+# versions, built (its notebooks executed) into _build/student/html.
+book-student: $(STAMP)
+	$(BIN)/python tools/student.py book _build/student/book
+	$(BUILD_ENV) $(BIN)/jupyter-book build _build/student/book --keep-going
+	rm -rf _build/student/html
+	mv _build/student/book/_build/html _build/student/html
+	@echo "Open: file://$(CURDIR)/_build/student/html/index.html"
 
 # After `make test`: the optimisation tests and chapters again under each OpenBLAS kernel in
 # KERNELS, the variable set for each command alone. .ci/blas_kernel.py first shows which

@@ -1,0 +1,246 @@
+"""The chapters as a student meets them: in a real JupyterLab, under headless Chromium.
+
+A JupyterLab server is started on 127.0.0.1 at a free port with a temporary token, settings
+and workspace folder, on a temporary copy of the notebooks (so that running them saves
+nothing into the repository). Its settings turn windowing off, so every cell is rendered.
+``LECTUREKIT_BUILD`` is removed from its environment: the kernel runs as a student's would.
+
+For every chapter: no raw MyST is visible (directive fences, ``(label)=`` targets, roles such
+as ``{eq}``), every solution is a closed dropdown, and no solution code is on screen. For one
+explorer in each chapter that has one: run the cells up to it, move a control, and the figure
+changes. Chromium and playwright as in ``tests/test_browser.py``; without Chromium the tests
+skip, under CI (``CI`` set) they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import IN_CI, require
+from test_browser import CHROMIUM, CHROMIUM_ARGS, INSTALL_HINT
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+# The code that builds one explorer in each chapter that has one.
+EXPLORERS = {
+    "01_linear_model": "line_explorer(",
+    "02_elementwise_functions": "neuron_explorer(",
+    "03_hidden_layer": "bump_builder(",
+    "05_training": "training_explorer(",
+}
+TIMEOUT_MS = 120_000
+# What raw MyST looks like when it is not rendered.
+RAW_MYST = {
+    "directive fence": re.compile(r"(`{3,}|:{3,})\{[\w:-]+\}"),
+    "target": re.compile(r"^\s*\([\w:.-]+\)=\s*$", re.M),
+    "role": re.compile(r"\{(eq|ref|doc|numref|cite|cite:p|cite:t|term|math|prf:ref|glue:text)\}`"),
+    "directive option": re.compile(r"^:(label|class|name):", re.M),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on a copy of the notebooks; yields its base URL and token."""
+    if not CHROMIUM.exists():
+        msg = f"Chromium not found at {CHROMIUM}: {INSTALL_HINT}"
+        if IN_CI:
+            pytest.fail(f"CI must run the JupyterLab test: {msg}")
+        pytest.skip(msg)
+    require("jupyterlab_myst", "install the pinned requirements (`make venv`)")
+    work = tmp_path_factory.mktemp("lab")
+    shutil.copytree(ROOT / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns("*.py"))
+    settings = work / "settings" / "@jupyterlab"
+    (settings / "notebook-extension").mkdir(parents=True)
+    (settings / "apputils-extension").mkdir(parents=True)
+    # Every cell rendered (no windowing), and no question about news covering the page.
+    (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none"})
+    )
+    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    port, token = _free_port(), secrets.token_hex(16)
+    env = dict(os.environ)
+    env.pop("LECTUREKIT_BUILD", None)  # the kernel runs as a student's does
+    env.update(
+        JUPYTERLAB_SETTINGS_DIR=str(work / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(work / "workspaces"),
+        JUPYTER_CONFIG_DIR=str(work / "config"),
+        JUPYTER_RUNTIME_DIR=str(work / "runtime"),
+    )
+    log = open(work / "server.log", "w")  # noqa: SIM115 - closed after the server stops
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work / 'notebooks'}"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not start:\n{(work / 'server.log').read_text()}")
+                time.sleep(0.5)
+        yield base, token
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(lab):
+    require("playwright.sync_api", "install the pinned requirements (`make venv`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def open_notebook(page, lab, path: Path):
+    """Open a notebook and wait until every markdown cell is rendered."""
+    base, token = lab
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    n_markdown = sum(cell["cell_type"] == "markdown" for cell in cells)
+    page.goto(f"{base}/lab/tree/{path.name}?token={token}")
+    page.wait_for_function(
+        "n => document.querySelectorAll('.jp-Notebook .jp-MarkdownCell.jp-mod-rendered .myst')"
+        ".length >= n",
+        arg=n_markdown,
+    )
+    return cells
+
+
+# Text a reader sees in the rendered markdown, without the maths (whose text is TeX-like).
+_VISIBLE_MARKDOWN = """() => [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell .myst')]
+  .map(el => { const c = el.cloneNode(true);
+               c.querySelectorAll('math, mjx-container, .MathJax, annotation, code, pre')
+                .forEach(m => m.remove());
+               return c.innerText; })"""
+
+
+def solution_count(cells) -> int:
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return len(re.findall(r"^\s*(`{3,}|:{3,})\{solution(-start)?\}", text, re.M))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_chapter_renders_its_myst_and_keeps_solutions_closed(page, lab, path):
+    cells = open_notebook(page, lab, path)
+    texts = page.evaluate(_VISIBLE_MARKDOWN)
+    raw = [
+        f"{kind}: {m.group(0)!r}"
+        for text in texts
+        for kind, pattern in RAW_MYST.items()
+        for m in pattern.finditer(text)
+    ]
+    assert raw == [], f"{path.name}: raw MyST visible in JupyterLab"
+
+    summaries = page.evaluate(
+        """() => [...document.querySelectorAll('.jp-Notebook details')]
+             .filter(d => /Solution/.test(d.querySelector('summary')?.innerText || ''))
+             .map(d => d.open)"""
+    )
+    assert len(summaries) == solution_count(cells) > 0, "every solution is a dropdown"
+    assert not any(summaries), "a solution is open"
+
+    # A collapsed cell shows only a placeholder with its first line; the rest stays hidden.
+    visible = page.evaluate("() => document.querySelector('.jp-Notebook').innerText")
+    visible_lines = {line.strip() for line in visible.splitlines()}
+    tagged = [c for c in cells if "solution" in c["metadata"].get("tags", [])]
+    assert page.locator(".jp-Notebook .jp-InputPlaceholder").count() >= len(tagged)
+    for cell in tagged:
+        rest = "".join(cell["source"]).strip().splitlines()[1:]
+        shown = [line for line in rest if len(line.strip()) >= 12 and line.strip() in visible_lines]
+        assert shown == [], f"{path.name}: solution cell {cell['id']} is open"
+
+
+def run_menu(page, item: str):
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(item)}$")).click()
+
+
+def wait_idle(page):
+    page.wait_for_function(
+        "() => document.querySelector('.jp-Notebook-ExecutionIndicator')"
+        "?.getAttribute('data-status') === 'idle'"
+        " && ![...document.querySelectorAll('.jp-InputPrompt')]"
+        ".some(p => p.innerText.includes('*'))"
+    )
+
+
+def figure(cell):
+    return cell.locator(".jp-OutputArea img").last.get_attribute("src")
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORERS), ids=str)
+def test_explorer_redraws_when_a_control_moves(page, lab, name):
+    open_notebook(page, lab, ROOT / "notebooks" / f"{name}.ipynb")
+    cell = page.locator(".jp-CodeCell", has=page.locator(".cm-content", has_text=EXPLORERS[name]))
+    cell.first.locator(".jp-InputPrompt").click()
+    run_menu(page, "Run All Above Selected Cell")
+    wait_idle(page)
+    cell.first.locator(".jp-InputPrompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+Enter")
+    wait_idle(page)
+    explorer = cell.first
+    explorer.locator(".jp-OutputArea img").last.wait_for()
+    before = figure(explorer)
+    select = explorer.locator(".jp-OutputArea select")
+    if select.count():
+        current = select.first.input_value()
+        values = select.first.locator("option").evaluate_all("os => os.map(o => o.value)")
+        select.first.select_option(next(v for v in values if v != current))
+    else:
+        handle = explorer.locator(".jp-OutputArea .noUi-handle").first
+        handle.focus()
+        for _ in range(5):
+            handle.press("ArrowRight")
+    page.wait_for_function(
+        "([el, src]) => [...el.querySelectorAll('.jp-OutputArea img')].some(i => i.src !== src)"
+        " && el.querySelectorAll('.jp-OutputArea img').length > 0",
+        arg=[explorer.element_handle(), before],
+    )
+    assert figure(explorer) != before

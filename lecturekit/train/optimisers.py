@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import real
+from .._validate import real
 
 __all__ = ["SGD", "Momentum", "Adam", "make_optimiser"]
 

@@ -199,3 +199,75 @@ def test_gradient_sweep_figure_leaves_out_refused_points():
     points = {line.get_label(): len(line.get_xdata()) for line in ax_t.get_lines()}
     assert points == {"kron": 2, "structured": 3, "reverse": 3}
     assert "16 MiB" in fig._suptitle.get_text()
+
+
+def test_jacobian_factors_figure_shows_three_patterns_and_the_product_in_two_rows():
+    (_, J1), (_, J2), (_, J3), (_, D) = figures.jacobian_factors(4, 2, 3)
+    fig = figures.jacobian_factors_figure(J1, J2, J3, D, nbar=3, p=3)
+    rendered(fig)
+    panels = [ax for ax in fig.axes if ax.get_images()][:4]
+    assert len(panels) == 4
+    assert len({round(ax.get_position().y0, 2) for ax in panels}) == 2  # two rows
+    assert [ax.get_images()[0].get_array().shape for ax in panels] == [
+        M.shape for M in (J1, J2, J3, D)
+    ]
+    assert len(panels[3].get_lines()) == 3 - 1  # lines between the p blocks
+
+
+def test_chain_cost_figure_draws_the_four_counts_of_gradient_chain_costs():
+    ms = [10, 100, 1000]
+    fig = figures.chain_cost_figure(ms, n=3, p=4)
+    rendered(fig)
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == 4
+    for line, (field, _, label) in zip(lines, figures.shapes.CHAIN_COST_LINES, strict=True):
+        assert line.get_label() == label
+        expected = [getattr(chain.gradient_chain_costs(m, 3, 4), field) for m in ms]
+        assert list(line.get_ydata()) == expected
+
+
+def test_weight_decay_and_coverage_figures_are_drawn():
+    from types import SimpleNamespace
+
+    from lecturekit import network
+
+    rng = np.random.default_rng(5)
+    X = rng.uniform(0, 6, (10, 1))
+    d = np.sin(X[:, 0])
+    Wh, wo = network.init_weights(1, 3, seed=5)
+    decay = {0.0: (SimpleNamespace(Wh=Wh, wo=wo), np.linspace(1, 0.1, 30))}
+    fig = figures.weight_decay_figure(decay, X, d, 0.04, lambda X, d, Wh, wo: 1.0)
+    rendered(fig)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["held out, λ = 0", "noise level σ²/2"]
+    points = np.array([[0.5], [3.0], [8.0]])
+    cov = {
+        m: SimpleNamespace(
+            coverage=np.array([0.9, 0.95, 0.7]),
+            stderr=np.full(3, 0.03),
+            half_widths=rng.uniform(0.1, 1, (20, 3)),
+        )
+        for m in (15, 40)
+    }
+    fig = figures.coverage_figure(cov, points, 20)
+    rendered(fig)
+    assert len(fig.axes[0].patches) == 2 * 3  # a bar per point and per m
+    assert "20 repetitions" in fig.axes[0].get_title()
+
+
+def test_poisson_figure_stacks_solution_error_and_losses():
+    from types import SimpleNamespace
+
+    x = np.linspace(0, 1, 50)[:, None]
+    model = SimpleNamespace(
+        predict=lambda x: np.sin(np.pi * x) + 1e-3,
+        history={"pde": np.logspace(0, -6, 40), "bc": np.logspace(-1, -7, 40)},
+    )
+    exact = lambda x: np.sin(np.pi * x)  # noqa: E731
+    fig = figures.poisson_figure(model, x, np.linspace(0, 1, 8), exact, 2e-3, switch_step=20)
+    rendered(fig)
+    assert len(fig.axes) == 3
+    assert len({round(ax.get_position().x0, 3) for ax in fig.axes}) == 1  # stacked
+    error = fig.axes[1].get_lines()[0].get_ydata()
+    assert np.allclose(error, 1e-3)
+    assert "2.0e-03" in fig.axes[1].get_title()

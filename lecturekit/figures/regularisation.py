@@ -132,3 +132,83 @@ def early_stopping_figure(path, es, noise_norm, best_tikhonov_error, m):
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def weight_decay_figure(decay, X, d, noise_variance, loss_value):
+    """Held-out loss by epoch for each λ (left) and the fitted curves (right).
+
+    Parameters
+    ----------
+    decay : dict
+        ``λ → (fit result with Wh, wo; held-out loss per epoch)``.
+    X, d : the training data (one feature).
+    noise_variance : float
+        ``σ²``; the noise level of the average loss ``ℓ/m`` is ``σ²/2``.
+    loss_value : callable
+        ``loss_value(X, d, Wh, wo)``, the training loss ℓ (for the dotted final values).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    for lam, (res, val) in decay.items():
+        final_train = loss_value(X, d, res.Wh, res.wo) / len(d)
+        epochs = np.arange(1, val.size + 1)
+        (line,) = axes[0].plot(epochs, val, label=f"held out, λ = {lam:g}")
+        axes[0].axhline(final_train, color=line.get_color(), ls=":", lw=1)
+    axes[0].axhline(noise_variance / 2, color="k", lw=0.8, label="noise level σ²/2")
+    axes[0].set(
+        yscale="log",
+        xlabel="epoch",
+        ylabel="average loss ℓ/m",
+        title="Held-out loss (dotted: final training loss)",
+    )
+    axes[0].legend(fontsize=8)
+    grid = np.linspace(0, 2 * np.pi, 400)
+    axes[1].plot(X[:, 0], d, "ko", ms=4, label="training data")
+    axes[1].plot(grid, np.sin(grid), "k--", lw=1, label="noise-free sine")
+    for lam, (res, _) in decay.items():
+        y = network.predict(grid[:, None], res.Wh, res.wo)
+        axes[1].plot(grid, y, label=f"λ = {lam:g}")
+    axes[1].set(ylim=(-2, 2), xlabel="feature $x$", ylabel="output", title="Fitted curves")
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def coverage_figure(coverage, points, repetitions):
+    """Coverage of the 95 % band at each point (left) and its median half-width (right).
+
+    Parameters
+    ----------
+    coverage : dict
+        ``m → result`` with ``coverage`` and ``stderr`` per point and ``half_widths``
+        (repetitions × points), as :func:`lecturekit.inverse.band_coverage` returns it.
+    points : ndarray, shape (k, 1)
+        The inputs at which coverage was measured.
+    repetitions : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    width = 0.35
+    for j, (m, c) in enumerate(coverage.items()):
+        pos = np.arange(points.shape[0]) + (j - 0.5) * width
+        axes[0].bar(pos, c.coverage, width, yerr=c.stderr, capsize=3, label=f"m = {m}")
+        axes[1].bar(pos, np.median(c.half_widths, axis=0), width, label=f"m = {m}")
+    for ax in axes:
+        ax.set_xticks(np.arange(points.shape[0]), [f"{x:.2f}" for x in points[:, 0]])
+        ax.set_xlabel("x (data in [0, 6.28])")
+        ax.legend(fontsize=8)
+    axes[0].axhline(0.95, color="k", ls="--", lw=1)
+    axes[0].set(
+        ylim=(0.5, 1.05),
+        ylabel="coverage of sin x",
+        title=f"Coverage of the 95 % band, {repetitions} repetitions",
+    )
+    axes[1].set(yscale="log", ylabel="median half-width", title="Width of the band")
+    fig.tight_layout()
+    return fig

@@ -153,3 +153,81 @@ def chain_order_figure(m=100, n=10, p=20):
     fig.suptitle(f"The chain with dims {dims} (m = {m}, n = {n}, p = {p}, k = {k} factors)")
     fig.tight_layout()
     return fig
+
+
+def jacobian_factors_figure(left, middle, right, product, nbar, p):
+    """The literal factors of ``D_W̄ʰ y`` (sparsity) and the values of their product, 2 × 2.
+
+    Parameters
+    ----------
+    left, middle, right : ndarray
+        ``wᵒᵀ ⊗ diag(g′(z))`` (m × mp), ``diag(f′(vec A))`` (mp × mp), ``I_p ⊗ X̄`` (mp × n̄p).
+    product : ndarray
+        ``D_W̄ʰ y`` (m × n̄p); vertical lines separate its p blocks of n̄ columns.
+    nbar, p : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    from .diagrams import spy
+
+    m = product.shape[0]
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7.6))  # two rows: each panel stays legible
+    axes = axes.ravel()
+    spy(left, ax=axes[0], title="wᵒᵀ ⊗ diag(g′(z))\nm × mp")
+    spy(middle, ax=axes[1], title="diag(f′(vec A))\nmp × mp")
+    spy(right, ax=axes[2], title="I_p ⊗ X̄\nmp × n̄p")
+    top = abs(product).max()
+    im = axes[3].imshow(product, cmap="RdBu_r", vmin=-top, vmax=top, aspect="auto")
+    for j in range(1, p):
+        axes[3].axvline(j * nbar - 0.5, color="k", lw=1)
+    axes[3].set(
+        title="D_W̄ʰ y, their product\nm × n̄p",
+        xlabel="column (vec W̄ʰ order)",
+        ylabel="row (observation)",
+    )
+    fig.colorbar(im, ax=axes[3], shrink=0.8, label="entry value")
+    for ax in axes:  # rows and columns are indices: whole numbers only
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.suptitle(
+        f"The factors of D_W̄ʰ y (non-zeros dark) and their product, "
+        f"m = {m}, n = {nbar - 1}, p = {p}"
+    )
+    fig.tight_layout()
+    return fig
+
+
+# The four ways of evaluating the gradient chain that chapter 6 counts.
+CHAIN_COST_LINES = (
+    ("forward", "C3-", "dense, forward (input first)"),
+    ("reverse", "C0-", "dense, reverse (output first)"),
+    ("structured_forward", "C3--", "structured, forward"),
+    ("structured_reverse", "C0--", "structured, reverse (backpropagation)"),
+)
+
+
+def chain_cost_figure(ms, n, p):
+    """Multiply–adds of ``D_W̄ʰ ℓ`` against m in the four orders of
+    :func:`lecturekit.chain.gradient_chain_costs`, on log–log axes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    ms = [int(m) for m in ms]
+    costs = [chain.gradient_chain_costs(m, n, p) for m in ms]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for field, style, label in CHAIN_COST_LINES:
+        ax.loglog(ms, [getattr(c, field) for c in costs], style, label=label)
+    ax.set(
+        xlabel="number of observations m",
+        ylabel="multiply–adds for $D_{\\bar W^h}\\ell$",
+        title=f"Cost of the gradient chain by order (n = {n}, p = {p})",
+    )
+    ax.legend()
+    ax.grid(True, which="major", alpha=0.3)
+    return fig

@@ -879,3 +879,32 @@ def test_the_landing_page_names_the_book_and_links_to_it(site, visit):
     visit.goto("index.html")
     visit.page.wait_for_load_state("load")
     assert visit.page.locator("article h1").count() >= 1, "index.html does not lead to a page"
+
+
+HEADER_REPORT = """() => {
+    const shown = e => {
+        const r = e.getBoundingClientRect(), cs = getComputedStyle(e);
+        return r.width > 0 && r.height > 0 && cs.display !== "none" &&
+            cs.visibility !== "hidden";
+    };
+    const bands = Array.from(document.querySelectorAll("header.bd-header, .bd-header-article"))
+        .filter(shown).map(e => ({cls: e.className.toString().slice(0, 40),
+                                  text: e.innerText.trim().length,
+                                  controls: e.querySelectorAll("a, button").length}));
+    const searches = Array.from(document.querySelectorAll(
+        ".search-button-field, button.search-button, form.bd-search input")).filter(shown);
+    return {bands: bands, searches: searches.length};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_one_header_band_and_one_search_box(width, site, visit):
+    """The top of a chapter shows one band of buttons and one way into search, not a second,
+    empty band with a search box of its own."""
+    visit.page.set_viewport_size({"width": width, "height": 800})
+    visit.goto(f"{NAV_PAGE}.html")
+    report = visit.page.evaluate(HEADER_REPORT)
+    empty = [b["cls"] for b in report["bands"] if not b["text"] and not b["controls"]]
+    assert not empty, f"{width} px: empty header bands {empty}"
+    assert len(report["bands"]) <= 1, f"{width} px: {len(report['bands'])} header bands"
+    assert report["searches"] == 1, f"{width} px: {report['searches']} search boxes shown"

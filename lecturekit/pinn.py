@@ -104,20 +104,20 @@ def _make_derivs(act):
 # --- input checks -----------------------------------------------------------------------------
 
 
-def _points(x, d, name):
-    """Points as an m×d float matrix; a 1-D input for d = 1 is one point per entry."""
+def _points(x, n_in, name):
+    """Points as an m×n float matrix; a 1-D input for n = 1 is one point per entry."""
     try:
         arr = finite_array(x, name)
     except (TypeError, OverflowError) as err:
         raise ValueError(f"{name} must be real numbers within float range: {err}") from None
     if arr.ndim == 0:
-        arr = arr.reshape(1, 1) if d == 1 else arr.reshape(1, -1)
+        arr = arr.reshape(1, 1) if n_in == 1 else arr.reshape(1, -1)
     if arr.ndim == 1:
-        arr = arr[:, None] if d == 1 else arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != d:
-        want = "m (or m×1)" if d == 1 else f"m×{d}"
+        arr = arr[:, None] if n_in == 1 else arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != n_in:
+        want = "m (or m×1)" if n_in == 1 else f"m×{n_in}"
         raise ValueError(
-            f"{name} must hold points of the network's input dimension n = {d} "
+            f"{name} must hold points of the network's input dimension n = {n_in} "
             f"(shape {want}); got shape {shape_str(np.shape(x))}"
         )
     return arr
@@ -150,8 +150,8 @@ class PINNLoss:
 
     def __init__(self, net, residual, x_collocation, conditions, data, params, weights):
         self.net = net
-        d = net.layers[0]
-        self.d = d
+        n_in = net.layers[0]
+        self.n_in = n_in
         blocks, self.conditions = [], []
         n = 0
         # Physics: residual at the collocation points.
@@ -161,7 +161,7 @@ class PINNLoss:
                 raise ValueError("residual must be a callable residual(x, u, ux, uxx, p)")
             if x_collocation is None:
                 raise ValueError("x_collocation is required when a residual is given")
-            Xc = _points(x_collocation, d, "x_collocation")
+            Xc = _points(x_collocation, n_in, "x_collocation")
             if len(Xc) == 0:
                 raise ValueError("x_collocation must hold at least one point")
             blocks.append(Xc)
@@ -183,9 +183,9 @@ class PINNLoss:
                     f"condition {i}: the derivative order k must be 0 (u(x0) = value) or "
                     f"1 (u'(x0) = value); got k = {k!r}"
                 )
-            if not isinstance(axis, (int, np.integer)) or not 0 <= axis < d:
-                raise ValueError(f"condition {i}: axis must be in 0..{d - 1}; got {axis!r}")
-            X0 = _points(x0, d, f"condition {i} point x0")
+            if not isinstance(axis, (int, np.integer)) or not 0 <= axis < n_in:
+                raise ValueError(f"condition {i}: axis must be in 0..{n_in - 1}; got {axis!r}")
+            X0 = _points(x0, n_in, f"condition {i} point x0")
             try:
                 v = finite_array(value, f"condition {i} value")
             except TypeError as err:
@@ -200,7 +200,7 @@ class PINNLoss:
         if data is not None:
             if not isinstance(data, (tuple, list)) or len(data) != 2:
                 raise ValueError("data must be a pair (x_obs, u_obs)")
-            Xd = _points(data[0], d, "data x_obs")
+            Xd = _points(data[0], n_in, "data x_obs")
             try:
                 ud = finite_array(data[1], "data u_obs")
             except TypeError as err:
@@ -230,43 +230,43 @@ class PINNLoss:
         if unknown:
             raise ValueError(f"unknown loss-term weight(s) {sorted(unknown)}; known: {TERMS}")
         self.weights = {t: real(weights.get(t, 1.0), f"weights[{t!r}]", minimum=0.0) for t in TERMS}
-        self.theta0 = np.concatenate([net._theta, p0])
-        self.n_net = net._theta.size
+        self.theta0 = np.concatenate([net.theta, p0])
+        self.n_net = net.theta.size
         self._seed_residual()
-        self._last = None
+        self.last = None
         # Evaluate once so that every problem with the residual surfaces now, not mid-training.
         if residual is not None:
             self._check_residual()
 
-    # Seeds of the dual evaluation: u, u_x (d of them), u_xx (d), then each parameter.
+    # Seeds of the dual evaluation: u, u_x (n of them), u_xx (n), then each parameter.
     def _seed_residual(self):
         if self.residual is None:
             return
         m = self.col.stop
-        d, q = self.d, len(self.param_names)
-        s = 1 + 2 * d + q
+        n_in, q = self.n_in, len(self.param_names)
+        s = 1 + 2 * n_in + q
         self.n_seeds = s
         self._tu = np.zeros((s, m))
         self._tu[0] = 1.0
-        if d == 1:
+        if n_in == 1:
             self._tux = np.zeros((s, m))
             self._tux[1] = 1.0
             self._tuxx = np.zeros((s, m))
             self._tuxx[2] = 1.0
         else:
-            self._tux = np.zeros((s, m, d))
-            self._tuxx = np.zeros((s, m, d))
-            for j in range(d):
+            self._tux = np.zeros((s, m, n_in))
+            self._tuxx = np.zeros((s, m, n_in))
+            for j in range(n_in):
                 self._tux[1 + j, :, j] = 1.0
-                self._tuxx[1 + d + j, :, j] = 1.0
-        self._tp = np.eye(s)[1 + 2 * d :]
-        self._xcol = self.X[self.col, 0] if d == 1 else self.X[self.col]
+                self._tuxx[1 + n_in + j, :, j] = 1.0
+        self._tp = np.eye(s)[1 + 2 * n_in :]
+        self._xcol = self.X[self.col, 0] if n_in == 1 else self.X[self.col]
 
     def _eval_residual(self, u, ux, uxx, p):
-        """Residual r and its partials (∂r/∂u, ∂r/∂uₓ, ∂r/∂uₓₓ: m or m×d; ∂r/∂p: q×m)."""
-        d = self.d
+        """Residual r and its partials (∂r/∂u, ∂r/∂uₓ, ∂r/∂uₓₓ: m or m×n; ∂r/∂p: q×m)."""
+        n_in = self.n_in
         m = self.col.stop
-        if d == 1:
+        if n_in == 1:
             ux, uxx = ux[:, 0], uxx[:, 0]
         pd = {k: Dual(p[i], self._tp[i]) for i, k in enumerate(self.param_names)}
         r = self.residual(
@@ -282,18 +282,18 @@ class PINNLoss:
                 f"residual(x, u, ux, uxx, p) must return one value per collocation point "
                 f"(shape {m}); got shape {shape_str(val.shape)}"
             )
-        if d == 1:
+        if n_in == 1:
             return val, tan[0], tan[1][:, None], tan[2][:, None], tan[3:]
         return (
             val,
             tan[0],
-            tan[1 : 1 + d].T,
-            tan[1 + d : 1 + 2 * d].T,
-            tan[1 + 2 * d :],
+            tan[1 : 1 + n_in].T,
+            tan[1 + n_in : 1 + 2 * n_in].T,
+            tan[1 + 2 * n_in :],
         )
 
     def _check_residual(self):
-        u, ux, uxx, _ = self.net._propagate(self.net._weights(self.theta0[: self.n_net]), self.X)
+        u, ux, uxx, _ = self.net.propagate(self.net.unflatten(self.theta0[: self.n_net]), self.X)
         c = self.col
         p = self.theta0[self.n_net :]
         try:
@@ -309,11 +309,11 @@ class PINNLoss:
 
     def terms(self, theta):
         """The unweighted loss terms ``{"pde", "bc", "data"}`` and the weighted total at θ."""
-        return self._evaluate(theta, grad=False)[0]
+        return self.evaluate(theta, grad=False)[0]
 
     def __call__(self, theta):
         """``(L(θ), ∇L(θ))`` with the gradient in the layout of θ."""
-        terms, g = self._evaluate(theta, grad=True)
+        terms, g = self.evaluate(theta, grad=True)
         return terms["total"], g
 
     def residuals(self, theta, jacobian=True):
@@ -332,9 +332,9 @@ class PINNLoss:
         J : ndarray, shape (M, P), or None if ``jacobian`` is False
         """
         net = self.net
-        Ws = net._weights(theta[: self.n_net])
+        Ws = net.unflatten(theta[: self.n_net])
         p = theta[self.n_net :]
-        u, ux, uxx, cache = net._propagate(Ws, self.X, keep=jacobian)
+        u, ux, uxx, cache = net.propagate(Ws, self.X, keep=jacobian)
         w = self.weights
         rho = np.zeros(len(self.X))
         su, sux, suxx = np.zeros_like(u), np.zeros_like(ux), np.zeros_like(uxx)
@@ -364,14 +364,15 @@ class PINNLoss:
             su[self.data_rows] = s
         if not jacobian:
             return rho, None
-        J = np.hstack([net._backward(Ws, cache, su, sux, suxx, per_point=True), Jp])
+        J = np.hstack([net.backward(Ws, cache, su, sux, suxx, per_point=True), Jp])
         return rho, J
 
-    def _evaluate(self, theta, grad):
+    def evaluate(self, theta, grad):
+        """``(terms, ∇L)`` at θ (``∇L`` None unless ``grad``); remembers θ and terms in ``last``."""
         net = self.net
-        Ws = net._weights(theta[: self.n_net])
+        Ws = net.unflatten(theta[: self.n_net])
         p = theta[self.n_net :]
-        u, ux, uxx, cache = net._propagate(Ws, self.X, keep=grad)
+        u, ux, uxx, cache = net.propagate(Ws, self.X, keep=grad)
         w = self.weights
         gu = np.zeros_like(u)
         gux = np.zeros_like(ux)
@@ -406,9 +407,9 @@ class PINNLoss:
         terms["total"] = float(sum(w[k] * v for k, v in terms.items()))
         if not grad:
             return terms, None
-        gW = net._backward(Ws, cache, gu, gux, guxx)
+        gW = net.backward(Ws, cache, gu, gux, guxx)
         g = np.concatenate([gW, gp])
-        self._last = (theta.copy(), terms)
+        self.last = (theta.copy(), terms)
         return terms, g
 
 
@@ -478,14 +479,20 @@ class PINN:
         self.history = {}
 
     # θ ↔ [W̄₁, …]: column-major vec, as everywhere in the book; the W̄ₗ are views of θ.
-    def _weights(self, theta):
+    def unflatten(self, theta):
+        """``[W̄₁, …, W̄_L]`` from ``θ = [vec W̄₁; …]`` (column-major vec): views of θ."""
         o = self._offsets
         return [theta[o[i] : o[i + 1]].reshape(s, order="F") for i, s in enumerate(self._shapes)]
 
     @property
+    def theta(self):
+        """The network's weights as one vector ``θ = [vec W̄₁; …; vec W̄_L]`` (a copy)."""
+        return self._theta.copy()
+
+    @property
     def Wbar(self):
         """Copies of the weight matrices ``[W̄₁, …, W̄_L, w̄]``, each (pₗ₋₁ + 1)×pₗ, bias row first."""
-        return [W.copy() for W in self._weights(self._theta)]
+        return [W.copy() for W in self.unflatten(self._theta)]
 
     @property
     def params(self):
@@ -494,37 +501,37 @@ class PINN:
 
     # --- forward: value, first and second input derivatives, layer by layer ---------------
 
-    def _propagate(self, Ws, X, keep=False):
-        """``u``, ``uₓ``, ``uₓₓ`` at the rows of X (m, m×d, m×d) and, if keep, the reverse cache.
+    def propagate(self, Ws, X, keep=False):
+        """``u``, ``uₓ``, ``uₓₓ`` at the rows of X (m, m×n, m×n) and, if keep, the reverse cache.
 
-        Each hidden layer holds the stack Z = [H; H,₁ … H,_d; H,₁₁ … H,_dd] of shape
-        (1 + 2d)×m×p, so ``Z W`` propagates value and derivatives in one product.
+        Each hidden layer holds the stack Z = [H; H,₁ … H,_n; H,₁₁ … H,_nn] of shape
+        (1 + 2n)×m×p, so ``Z W`` propagates value and derivatives in one product.
         """
-        d = X.shape[1]
+        n_in = X.shape[1]
         derivs = self._derivs
         cache = []
         # Layer 1: A,ⱼ = eⱼᵀ W₁ is row j of W₁ for every point, and A,ⱼⱼ = 0.
         W = Ws[0]
         A = X @ W[1:] + W[0]
-        Aj = W[1:][:, None, :]  # d×1×p
+        Aj = W[1:][:, None, :]  # n×1×p
         F, F1, F2, F3 = derivs(A, keep)
         p = A.shape[1]
-        Z = np.empty((1 + 2 * d, len(X), p))
+        Z = np.empty((1 + 2 * n_in, len(X), p))
         Z[0] = F
-        Z[1 : 1 + d] = F1 * Aj
-        Z[1 + d :] = F2 * (Aj * Aj)
+        Z[1 : 1 + n_in] = F1 * Aj
+        Z[1 + n_in :] = F2 * (Aj * Aj)
         if keep:
             cache.append((Aj, None, F1, F2, F3, None))
         for W in Ws[1:-1]:
             k, m, n = Z.shape
             Aall = (Z.reshape(k * m, n) @ W[1:]).reshape(k, m, -1)
             Aall[0] += W[0]
-            A, Aj, Ajj = Aall[0], Aall[1 : 1 + d], Aall[1 + d :]
+            A, Aj, Ajj = Aall[0], Aall[1 : 1 + n_in], Aall[1 + n_in :]
             F, F1, F2, F3 = derivs(A, keep)
             Znew = np.empty_like(Aall)
             Znew[0] = F
-            Znew[1 : 1 + d] = F1 * Aj
-            Znew[1 + d :] = F2 * (Aj * Aj) + F1 * Ajj
+            Znew[1 : 1 + n_in] = F1 * Aj
+            Znew[1 + n_in :] = F2 * (Aj * Aj) + F1 * Ajj
             if keep:
                 cache.append((Aj, Ajj, F1, F2, F3, Z))
             Z = Znew
@@ -533,13 +540,13 @@ class PINN:
         out = Z.reshape(k * m, n) @ W[1:, 0]
         out = out.reshape(k, m)
         u = out[0] + W[0, 0]
-        ux = out[1 : 1 + d].T
-        uxx = out[1 + d :].T
+        ux = out[1 : 1 + n_in].T
+        uxx = out[1 + n_in :].T
         if keep:
             cache.append(Z)
         return u, ux, uxx, (cache, X)
 
-    def _backward(self, Ws, cache, gu, gux, guxx, per_point=False):
+    def backward(self, Ws, cache, gu, gux, guxx, per_point=False):
         """Reverse sweep: ∂L/∂vec(W̄ₗ) for all l, given ∂L/∂u, ∂L/∂uₓ, ∂L/∂uₓₓ per point.
 
         Through ``H = f(A)``, ``H,ⱼ = f′ A,ⱼ``, ``H,ⱼⱼ = f″ A,ⱼ² + f′ A,ⱼⱼ`` (all element-wise):
@@ -553,7 +560,7 @@ class PINN:
         of residual i then gives the residual Jacobian ``D_θ ρ`` row by row, in one sweep.
         """
         layers, X = cache
-        d = X.shape[1]
+        n_in = X.shape[1]
         grads = [None] * len(Ws)
 
         def outer(Z, Abar):  # Σ over stacked blocks (and points, unless per_point) of Zᵀ Ā
@@ -573,7 +580,7 @@ class PINN:
         Zbar = Gout[:, :, None] * W[1:, 0]  # k×m×n
         for li in range(len(Ws) - 2, -1, -1):
             Aj, Ajj, F1, F2, F3, Zprev = layers[li]
-            Hb, Tb, Sb = Zbar[0], Zbar[1 : 1 + d], Zbar[1 + d :]
+            Hb, Tb, Sb = Zbar[0], Zbar[1 : 1 + n_in], Zbar[1 + n_in :]
             F2Aj = F2 * Aj
             Abar = F1 * Hb + np.sum(F2Aj * Tb + F3 * (Aj * Aj) * Sb, axis=0)
             if Ajj is not None:
@@ -607,7 +614,7 @@ class PINN:
         """
         X = self._inputs(x)
         H = X
-        Ws = self._weights(self._theta)
+        Ws = self.unflatten(self._theta)
         for W in Ws[:-1]:
             H = self.activation.f(H @ W[1:] + W[0])
         return H @ Ws[-1][1:, 0] + Ws[-1][0, 0]
@@ -619,7 +626,7 @@ class PINN:
         are m×n (first and pure second derivative along each coordinate).
         """
         X = self._inputs(x)
-        u, ux, uxx, _ = self._propagate(self._weights(self._theta), X)
+        u, ux, uxx, _ = self.propagate(self.unflatten(self._theta), X)
         if self.layers[0] == 1:
             return u, ux[:, 0], uxx[:, 0]
         return u, ux, uxx
@@ -781,7 +788,7 @@ class PINN:
             stop(0, "the start", "the loss")
         adam = Adam(lr)  # the warm start, with the defaults β₁ = 0.9, β₂ = 0.999, ε = 1e-8
         for t in range(1, adam_steps + 1):
-            terms, g = problem._evaluate(theta, grad=True)
+            terms, g = problem.evaluate(theta, grad=True)
             g = g + 2.0 * penalty * theta
             if not (np.isfinite(terms["total"]) and np.all(np.isfinite(g))):
                 stop(t, "Adam", "the loss or its gradient")
@@ -831,7 +838,7 @@ class PINN:
 
         def after_iteration(xk):
             count["it"] += 1
-            last = problem._last
+            last = problem.last
             same = last is not None and np.array_equal(last[0], xk)
             record(last[1] if same else problem.terms(xk), xk, "lbfgs", step0 + count["it"])
 

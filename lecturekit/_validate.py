@@ -109,6 +109,28 @@ def data_vector(d, m: int, name: str = "d"):
     return d
 
 
+def points(x, n_in: int, name: str):
+    """Points of a network with ``n_in`` inputs as an m×n float matrix.
+
+    A 1-D input is one point per entry when n = 1, and one point when n > 1.
+    """
+    try:
+        arr = finite_array(x, name)
+    except (TypeError, OverflowError) as err:
+        raise ValueError(f"{name} must be real numbers within float range: {err}") from None
+    if arr.ndim == 0:
+        arr = arr.reshape(1, 1) if n_in == 1 else arr.reshape(1, -1)
+    if arr.ndim == 1:
+        arr = arr[:, None] if n_in == 1 else arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != n_in:
+        want = "m (or m×1)" if n_in == 1 else f"m×{n_in}"
+        raise ValueError(
+            f"{name} must hold points of the network's input dimension n = {n_in} "
+            f"(shape {want}); got shape {shape_str(np.shape(x))}"
+        )
+    return arr
+
+
 def finite_result(x, what: str):
     """Refuse a computed array that overflowed: ``what`` names the operation that produced it.
 

@@ -1,4 +1,4 @@
-"""Physics-informed neural networks by matrix calculus: forward and inverse problems.
+"""The PINN: a network ``u(x; w)`` with its input derivatives, and its training.
 
 The network ``u(x; w)`` stacks layers ``Aₗ = H̄ₗ₋₁ W̄ₗ``, ``Hₗ = f(Aₗ)`` with ``H₀ = X`` (one row
 per point, bias first: ``H̄ = [1 H]``, row 0 of ``W̄ₗ`` is the bias) and a linear output layer.
@@ -15,29 +15,21 @@ physical parameter is the reverse sweep (vector–Jacobian products) through the
 residual's own partial derivatives come from one evaluation on dual numbers
 (:mod:`lecturekit.pinn_dual`).
 
-Loss (``r`` the residual at the collocation points, ``eᶜ`` the misfit of condition c, ``eᵈ`` the
-data misfit; every term a mean square)::
-
-    L = w_pde · mean(r²) + w_bc · Σ_c mean((eᶜ)²) + w_data · mean((eᵈ)²)
+The loss is :class:`lecturekit.pinn.loss.PINNLoss`.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-from ._validate import finite_array, integer, real, shape_str
-from .activations import get_activation
-from .pinn_dual import Dual
-from .train.optimisers import Adam
-
-__all__ = ["PINN", "PINNLoss", "fit_damping", "relative_l2", "single_threaded_blas"]
-
-TERMS = ("pde", "bc", "data")
+from .._validate import integer, points, real
+from ..activations import get_activation
+from ..train.optimisers import Adam
+from .finish import levenberg_marquardt_finish, single_threaded_blas
+from .loss import TERMS, PINNLoss
 
 
 def relative_l2(u, u_exact):
@@ -47,17 +39,6 @@ def relative_l2(u, u_exact):
     if u.shape != u_exact.shape:
         raise ValueError(f"u has {u.size} values but u_exact has {u_exact.size}")
     return float(np.linalg.norm(u - u_exact) / np.linalg.norm(u_exact))
-
-
-def single_threaded_blas():
-    """Context manager: run the block with the BLAS libraries (numpy's and scipy's) on one thread.
-
-    A PINN's matrices are tiny (tens of rows and columns), so BLAS threads only add
-    synchronisation; on a busy machine they make L-BFGS-B's small dense solves 10–40 times
-    slower. The previous thread counts are restored afterwards (threadpoolctl does the
-    bookkeeping for every BLAS it recognises).
-    """
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 # --- activations and their first three derivatives ------------------------------------------
@@ -99,318 +80,6 @@ def _make_derivs(act):
         f"a PINN needs a smooth activation with f′, f″ and f‴ (tanh, sigmoid or softplus); "
         f"got {act.name!r}"
     )
-
-
-# --- input checks -----------------------------------------------------------------------------
-
-
-def _points(x, n_in, name):
-    """Points as an m×n float matrix; a 1-D input for n = 1 is one point per entry."""
-    try:
-        arr = finite_array(x, name)
-    except (TypeError, OverflowError) as err:
-        raise ValueError(f"{name} must be real numbers within float range: {err}") from None
-    if arr.ndim == 0:
-        arr = arr.reshape(1, 1) if n_in == 1 else arr.reshape(1, -1)
-    if arr.ndim == 1:
-        arr = arr[:, None] if n_in == 1 else arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != n_in:
-        want = "m (or m×1)" if n_in == 1 else f"m×{n_in}"
-        raise ValueError(
-            f"{name} must hold points of the network's input dimension n = {n_in} "
-            f"(shape {want}); got shape {shape_str(np.shape(x))}"
-        )
-    return arr
-
-
-@dataclass
-class _Condition:
-    rows: np.ndarray  # row indices of its points in the stacked input
-    k: int  # derivative order, 0 or 1
-    axis: int  # input coordinate of the derivative
-    value: np.ndarray  # target values, one per point
-
-
-# --- the loss ---------------------------------------------------------------------------------
-
-
-class PINNLoss:
-    """The PINN loss ``L(θ)`` and its gradient, θ = [vec(W̄₁); …; vec(W̄_L); p].
-
-    Built by :meth:`PINN.loss`; calling it with a flat parameter vector returns ``(L, ∇L)``.
-
-    Attributes
-    ----------
-    theta0 : ndarray
-        The network's current weights followed by the starting physical parameters.
-    param_names : list of str
-    weights : dict
-        Loss-term weights ``{"pde": w_pde, "bc": w_bc, "data": w_data}``.
-    """
-
-    def __init__(self, net, residual, x_collocation, conditions, data, params, weights):
-        self.net = net
-        n_in = net.layers[0]
-        self.n_in = n_in
-        blocks, self.conditions = [], []
-        n = 0
-        # Physics: residual at the collocation points.
-        self.residual = residual
-        if residual is not None:
-            if not callable(residual):
-                raise ValueError("residual must be a callable residual(x, u, ux, uxx, p)")
-            if x_collocation is None:
-                raise ValueError("x_collocation is required when a residual is given")
-            Xc = _points(x_collocation, n_in, "x_collocation")
-            if len(Xc) == 0:
-                raise ValueError("x_collocation must hold at least one point")
-            blocks.append(Xc)
-            self.col = slice(0, len(Xc))
-            n = len(Xc)
-        else:
-            self.col = slice(0, 0)
-        # Conditions u⁽ᵏ⁾(x₀) = value.
-        for i, cond in enumerate(conditions or ()):
-            if not isinstance(cond, (tuple, list)) or len(cond) not in (3, 4):
-                raise ValueError(
-                    f"condition {i} must be a tuple (x0, k, value) or (x0, k, value, axis); "
-                    f"got {cond!r}"
-                )
-            x0, k, value = cond[:3]
-            axis = cond[3] if len(cond) == 4 else 0
-            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k not in (0, 1):
-                raise ValueError(
-                    f"condition {i}: the derivative order k must be 0 (u(x0) = value) or "
-                    f"1 (u'(x0) = value); got k = {k!r}"
-                )
-            if not isinstance(axis, (int, np.integer)) or not 0 <= axis < n_in:
-                raise ValueError(f"condition {i}: axis must be in 0..{n_in - 1}; got {axis!r}")
-            X0 = _points(x0, n_in, f"condition {i} point x0")
-            try:
-                v = finite_array(value, f"condition {i} value")
-            except TypeError as err:
-                raise ValueError(str(err)) from None
-            v = np.broadcast_to(v.ravel() if v.ndim else v, (len(X0),)).astype(float)
-            rows = np.arange(n, n + len(X0))
-            n += len(X0)
-            blocks.append(X0)
-            self.conditions.append(_Condition(rows, int(k), int(axis), v))
-        # Data misfit.
-        self.data_rows = None
-        if data is not None:
-            if not isinstance(data, (tuple, list)) or len(data) != 2:
-                raise ValueError("data must be a pair (x_obs, u_obs)")
-            Xd = _points(data[0], n_in, "data x_obs")
-            try:
-                ud = finite_array(data[1], "data u_obs")
-            except TypeError as err:
-                raise ValueError(str(err)) from None
-            ud = ud.ravel()
-            if ud.size != len(Xd):
-                raise ValueError(
-                    f"data u_obs must have one value per observation point (m = {len(Xd)}); "
-                    f"got shape {shape_str(np.shape(data[1]))}"
-                )
-            self.data_rows = np.arange(n, n + len(Xd))
-            self.u_obs = ud
-            n += len(Xd)
-            blocks.append(Xd)
-        if n == 0:
-            raise ValueError("nothing to fit: give a residual, conditions or data")
-        self.X = np.vstack(blocks)
-        # Physical parameters (inverse problems).
-        params = {} if params is None else params
-        if not isinstance(params, dict):
-            raise ValueError(f'params must be a dict such as {{"mu": 0.0}}; got {params!r}')
-        self.param_names = [str(k) for k in params]
-        p0 = np.array([real(v, f"params[{k!r}]") for k, v in params.items()], dtype=float)
-        # Loss-term weights.
-        weights = {} if weights is None else dict(weights)
-        unknown = set(weights) - set(TERMS)
-        if unknown:
-            raise ValueError(f"unknown loss-term weight(s) {sorted(unknown)}; known: {TERMS}")
-        self.weights = {t: real(weights.get(t, 1.0), f"weights[{t!r}]", minimum=0.0) for t in TERMS}
-        self.theta0 = np.concatenate([net.theta, p0])
-        self.n_net = net.theta.size
-        self._seed_residual()
-        self.last = None
-        # Evaluate once so that every problem with the residual surfaces now, not mid-training.
-        if residual is not None:
-            self._check_residual()
-
-    # Seeds of the dual evaluation: u, u_x (n of them), u_xx (n), then each parameter.
-    def _seed_residual(self):
-        if self.residual is None:
-            return
-        m = self.col.stop
-        n_in, q = self.n_in, len(self.param_names)
-        s = 1 + 2 * n_in + q
-        self.n_seeds = s
-        self._tu = np.zeros((s, m))
-        self._tu[0] = 1.0
-        if n_in == 1:
-            self._tux = np.zeros((s, m))
-            self._tux[1] = 1.0
-            self._tuxx = np.zeros((s, m))
-            self._tuxx[2] = 1.0
-        else:
-            self._tux = np.zeros((s, m, n_in))
-            self._tuxx = np.zeros((s, m, n_in))
-            for j in range(n_in):
-                self._tux[1 + j, :, j] = 1.0
-                self._tuxx[1 + n_in + j, :, j] = 1.0
-        self._tp = np.eye(s)[1 + 2 * n_in :]
-        self._xcol = self.X[self.col, 0] if n_in == 1 else self.X[self.col]
-
-    def _eval_residual(self, u, ux, uxx, p):
-        """Residual r and its partials (∂r/∂u, ∂r/∂uₓ, ∂r/∂uₓₓ: m or m×n; ∂r/∂p: q×m)."""
-        n_in = self.n_in
-        m = self.col.stop
-        if n_in == 1:
-            ux, uxx = ux[:, 0], uxx[:, 0]
-        pd = {k: Dual(p[i], self._tp[i]) for i, k in enumerate(self.param_names)}
-        r = self.residual(
-            self._xcol, Dual(u, self._tu), Dual(ux, self._tux), Dual(uxx, self._tuxx), pd
-        )
-        if isinstance(r, Dual):
-            val, tan = r.value, r.tangent
-        else:
-            val = np.asarray(r, dtype=float)
-            tan = np.zeros((self.n_seeds,) + val.shape)
-        if val.shape != (m,):
-            raise ValueError(
-                f"residual(x, u, ux, uxx, p) must return one value per collocation point "
-                f"(shape {m}); got shape {shape_str(val.shape)}"
-            )
-        if n_in == 1:
-            return val, tan[0], tan[1][:, None], tan[2][:, None], tan[3:]
-        return (
-            val,
-            tan[0],
-            tan[1 : 1 + n_in].T,
-            tan[1 + n_in : 1 + 2 * n_in].T,
-            tan[1 + 2 * n_in :],
-        )
-
-    def _check_residual(self):
-        u, ux, uxx, _ = self.net.propagate(self.net.unflatten(self.theta0[: self.n_net]), self.X)
-        c = self.col
-        p = self.theta0[self.n_net :]
-        try:
-            # NaN/inf are reported below as an error, so numpy's warnings would only repeat it.
-            with np.errstate(all="ignore"):
-                r = self._eval_residual(u[c], ux[c], uxx[c], p)[0]
-        except ValueError:
-            raise
-        except Exception as err:
-            raise ValueError(f"the residual could not be evaluated: {err}") from err
-        if not np.all(np.isfinite(r)):
-            raise ValueError("the residual returns NaN or infinite values at the starting point")
-
-    def terms(self, theta):
-        """The unweighted loss terms ``{"pde", "bc", "data"}`` and the weighted total at θ."""
-        return self.evaluate(theta, grad=False)[0]
-
-    def __call__(self, theta):
-        """``(L(θ), ∇L(θ))`` with the gradient in the layout of θ."""
-        terms, g = self.evaluate(theta, grad=True)
-        return terms["total"], g
-
-    def residuals(self, theta, jacobian=True):
-        """The loss as a sum of squares, ``L(θ) = ‖ρ(θ)‖²``, and the Jacobian ``D_θ ρ``.
-
-        One entry of ρ per stacked point, scaled so that squares add up to the weighted mean
-        squares of :meth:`terms`: ``√(w_pde/m_c)·rᵢ`` at the collocation points,
-        ``√(w_bc/m_c)·eᶜᵢ`` at the points of condition c (m_c its number of points) and
-        ``√(w_data/m_d)·eᵈᵢ`` at the observations. Row i of ``D_θ ρ`` is point i's reverse sweep
-        seeded with ``∂ρᵢ/∂u, ∂ρᵢ/∂uₓ, ∂ρᵢ/∂uₓₓ``; the physical parameters' columns are
-        ``√(w_pde/m_c)·∂rᵢ/∂p``.
-
-        Returns
-        -------
-        rho : ndarray, shape (M,)
-        J : ndarray, shape (M, P), or None if ``jacobian`` is False
-        """
-        net = self.net
-        Ws = net.unflatten(theta[: self.n_net])
-        p = theta[self.n_net :]
-        u, ux, uxx, cache = net.propagate(Ws, self.X, keep=jacobian)
-        w = self.weights
-        rho = np.zeros(len(self.X))
-        su, sux, suxx = np.zeros_like(u), np.zeros_like(ux), np.zeros_like(uxx)
-        Jp = np.zeros((len(self.X), p.size))
-        if self.residual is not None:
-            c = self.col
-            r, dr_u, dr_ux, dr_uxx, dr_p = self._eval_residual(u[c], ux[c], uxx[c], p)
-            s = np.sqrt(w["pde"] / r.size)
-            rho[c], su[c], sux[c], suxx[c], Jp[c] = (
-                s * r,
-                s * dr_u,
-                s * dr_ux,
-                s * dr_uxx,
-                s * dr_p.T,
-            )
-        for cond in self.conditions:
-            s = np.sqrt(w["bc"] / cond.rows.size)
-            val = u[cond.rows] if cond.k == 0 else ux[cond.rows, cond.axis]
-            rho[cond.rows] = s * (val - cond.value)
-            if cond.k == 0:
-                su[cond.rows] = s
-            else:
-                sux[cond.rows, cond.axis] = s
-        if self.data_rows is not None:
-            s = np.sqrt(w["data"] / self.data_rows.size)
-            rho[self.data_rows] = s * (u[self.data_rows] - self.u_obs)
-            su[self.data_rows] = s
-        if not jacobian:
-            return rho, None
-        J = np.hstack([net.backward(Ws, cache, su, sux, suxx, per_point=True), Jp])
-        return rho, J
-
-    def evaluate(self, theta, grad):
-        """``(terms, ∇L)`` at θ (``∇L`` None unless ``grad``); remembers θ and terms in ``last``."""
-        net = self.net
-        Ws = net.unflatten(theta[: self.n_net])
-        p = theta[self.n_net :]
-        u, ux, uxx, cache = net.propagate(Ws, self.X, keep=grad)
-        w = self.weights
-        gu = np.zeros_like(u)
-        gux = np.zeros_like(ux)
-        guxx = np.zeros_like(uxx)
-        gp = np.zeros_like(p)
-        terms = {}
-        if self.residual is not None:
-            c = self.col
-            r, dr_u, dr_ux, dr_uxx, dr_p = self._eval_residual(u[c], ux[c], uxx[c], p)
-            terms["pde"] = float(np.mean(r * r))
-            s = (2.0 * w["pde"] / r.size) * r
-            gu[c] = s * dr_u
-            gux[c] = s[:, None] * dr_ux
-            guxx[c] = s[:, None] * dr_uxx
-            gp += dr_p @ s
-        if self.conditions:
-            bc = 0.0
-            for cond in self.conditions:
-                val = u[cond.rows] if cond.k == 0 else ux[cond.rows, cond.axis]
-                e = val - cond.value
-                bc += float(np.mean(e * e))
-                s = (2.0 * w["bc"] / e.size) * e
-                if cond.k == 0:
-                    gu[cond.rows] += s
-                else:
-                    gux[cond.rows, cond.axis] += s
-            terms["bc"] = bc
-        if self.data_rows is not None:
-            e = u[self.data_rows] - self.u_obs
-            terms["data"] = float(np.mean(e * e))
-            gu[self.data_rows] += (2.0 * w["data"] / e.size) * e
-        terms["total"] = float(sum(w[k] * v for k, v in terms.items()))
-        if not grad:
-            return terms, None
-        gW = net.backward(Ws, cache, gu, gux, guxx)
-        g = np.concatenate([gW, gp])
-        self.last = (theta.copy(), terms)
-        return terms, g
 
 
 # --- the network ------------------------------------------------------------------------------
@@ -605,7 +274,7 @@ class PINN:
     # --- public evaluation -------------------------------------------------------------------
 
     def _inputs(self, x):
-        return _points(x, self.layers[0], "x")
+        return points(x, self.layers[0], "x")
 
     def predict(self, x):
         """Network output ``u(x)`` at the points x (m values; x is m or m×n).
@@ -796,7 +465,7 @@ class PINN:
             record(terms, theta, "adam", t)
         info = {"adam_steps": adam_steps, "finish": finish, "lam": lam, "gtol": gtol, "ftol": ftol}
         if finish == "lm":
-            theta, lm_info = _levenberg_marquardt(
+            theta, lm_info = levenberg_marquardt_finish(
                 problem,
                 theta,
                 penalty,
@@ -913,112 +582,3 @@ class PINN:
             "sigma": float(np.sqrt(sigma2)),
             "dof": dof,
         }
-
-
-def _levenberg_marquardt(problem, theta, penalty, max_steps, tols, record, step0, stop):
-    """Levenberg–Marquardt on ``Φ(θ) = ‖ρ(θ)‖² + θᵀΛθ``, Λ = diag(penalty) (chapter 8's method).
-
-    Linearising ``ρ(θ + δ) ≈ ρ + Jδ`` gives the model ``m(δ) = ‖ρ + Jδ‖² + (θ + δ)ᵀΛ(θ + δ)``,
-    whose damped minimiser solves ``(JᵀJ + Λ + μI) δ = −g`` with ``g = Jᵀρ + Λθ = ½∇Φ``. With
-    fewer residuals M than unknowns P, the push-through identity gives the same δ from an M×M
-    system: ``D = Λ + μI``, ``(I + J D⁻¹ Jᵀ) a = J D⁻¹ Λθ − ρ``, ``δ = D⁻¹(Jᵀa − Λθ)``.
-
-    Damping (Nielsen 1999): the gain ratio ``r = (Φ(θ) − Φ(θ + δ)) / (Φ(θ) − m(δ))``; if Φ
-    decreases the step is taken and ``μ ← μ·max(1/3, 1 − (2r − 1)³)``, ``ν ← 2``; otherwise
-    ``μ ← νμ``, ``ν ← 2ν``. Start: ``μ₀ = 10⁻³·max diag(JᵀJ + Λ)``.
-
-    Stops when ``‖∇Φ‖∞ ≤ gtol`` or ``Φ ≤ phi_floor`` (converged; ``tols = (gtol, phi_floor)``),
-    when no step decreases Φ at working precision
-    (μ > 10¹⁶) or after ``max_steps`` iterations (both reported as not converged).
-    """
-    gtol, phi_floor = tols
-    rho, J = problem.residuals(theta)
-    phi = float(rho @ rho + penalty @ (theta * theta))
-    if not (np.isfinite(phi) and np.all(np.isfinite(J))):
-        stop(step0 + 1, "Levenberg–Marquardt", "the residual vector or its Jacobian")
-    g = J.T @ rho + penalty * theta
-    mu = 1e-3 * float(np.max(np.sum(J * J, axis=0) + penalty))
-    nu = 2.0
-    M, P = J.shape
-    terms = problem.terms(theta)
-    reason, it = "finish_steps", 0
-    for it in range(1, max_steps + 1):
-        if 2.0 * np.max(np.abs(g)) <= gtol:
-            reason, it = "gradient", it - 1
-            break
-        if phi <= phi_floor:
-            reason, it = "loss", it - 1
-            break
-        D = penalty + mu
-        if M < P:
-            a = np.linalg.solve(np.eye(M) + (J / D) @ J.T, J @ (penalty * theta / D) - rho)
-            step = (J.T @ a - penalty * theta) / D
-        else:
-            step = np.linalg.solve(J.T @ J + np.diag(D), -g)
-        theta_new = theta + step
-        rho_new, _ = problem.residuals(theta_new, jacobian=False)
-        phi_new = float(rho_new @ rho_new + penalty @ (theta_new * theta_new))
-        Jstep = J @ step
-        predicted = -2.0 * float(g @ step) - float(Jstep @ Jstep) - float(step @ (penalty * step))
-        gain = (phi - phi_new) / predicted if predicted > 0 else -1.0
-        if np.isfinite(phi_new) and phi_new < phi and gain > 0:
-            theta, rho, phi = theta_new, rho_new, phi_new
-            _, J = problem.residuals(theta)
-            g = J.T @ rho + penalty * theta
-            mu *= max(1.0 / 3.0, 1.0 - (2.0 * gain - 1.0) ** 3)
-            nu = 2.0
-            terms = problem.terms(theta)
-        else:
-            mu *= nu
-            nu *= 2.0
-        record(terms, theta, "lm", step0 + it)
-        if mu > 1e16:
-            reason = "no step decreases Φ at working precision (damping μ > 1e16)"
-            break
-    return theta, {
-        "finish_iterations": it,
-        "converged": reason in ("gradient", "loss"),
-        "reason": reason,
-    }
-
-
-def fit_damping(
-    t_obs,
-    u_obs,
-    k,
-    w_pde=1e-4,
-    lam=1e-5,
-    layers=(1, 10, 10, 1),
-    n_collocation=60,
-    seed=0,
-    adam_steps=1500,
-    finish_steps=5000,
-    progress=False,
-):
-    """The chapter's inverse problem: μ in ``u″ + μu′ + ku = 0`` from observations of u.
-
-    A PINN on [0, 1] with the data term, the equation at ``n_collocation`` equally spaced
-    points (weight ``w_pde``) and μ trainable from 0; no initial conditions. Adam (learning
-    rate 10⁻²) then Levenberg–Marquardt with Tikhonov weight λ to ``‖∇Φ‖∞ ≤ 10⁻¹⁰``.
-
-    Returns
-    -------
-    model : PINN
-        The fitted network; ``model.params["mu"]`` is μ̂.
-    uncertainty : dict
-        :meth:`PINN.parameter_uncertainty` at the fit.
-    """
-    model = PINN(layers=layers, seed=seed)
-    model.fit(
-        lambda x, u, ux, uxx, p: uxx + p["mu"] * ux + k * u,
-        np.linspace(0.0, 1.0, n_collocation),
-        data=(t_obs, u_obs),
-        params={"mu": 0.0},
-        weights={"pde": w_pde, "data": 1.0},
-        adam_steps=adam_steps,
-        finish_steps=finish_steps,
-        lam=lam,
-        lr=1e-2,
-        progress=progress,
-    )
-    return model, model.parameter_uncertainty()

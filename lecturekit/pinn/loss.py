@@ -1,0 +1,315 @@
+"""The PINN loss and its gradient, and its residual vector for Levenberg–Marquardt.
+
+Loss (``r`` the residual at the collocation points, ``eᶜ`` the misfit of condition c, ``eᵈ`` the
+data misfit; every term a mean square)::
+
+    L = w_pde · mean(r²) + w_bc · Σ_c mean((eᶜ)²) + w_data · mean((eᵈ)²)
+
+The residual's own partial derivatives come from one evaluation on dual numbers
+(:mod:`lecturekit.pinn_dual`); the network's are the reverse sweep of
+:meth:`lecturekit.pinn.PINN.backward`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validate import finite_array, points, real, shape_str
+from ..pinn_dual import Dual
+
+TERMS = ("pde", "bc", "data")
+
+
+# --- input checks -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Condition:
+    rows: np.ndarray  # row indices of its points in the stacked input
+    k: int  # derivative order, 0 or 1
+    axis: int  # input coordinate of the derivative
+    value: np.ndarray  # target values, one per point
+
+
+# --- the loss ---------------------------------------------------------------------------------
+
+
+class PINNLoss:
+    """The PINN loss ``L(θ)`` and its gradient, θ = [vec(W̄₁); …; vec(W̄_L); p].
+
+    Built by :meth:`PINN.loss`; calling it with a flat parameter vector returns ``(L, ∇L)``.
+
+    Attributes
+    ----------
+    theta0 : ndarray
+        The network's current weights followed by the starting physical parameters.
+    param_names : list of str
+    weights : dict
+        Loss-term weights ``{"pde": w_pde, "bc": w_bc, "data": w_data}``.
+    """
+
+    def __init__(self, net, residual, x_collocation, conditions, data, params, weights):
+        self.net = net
+        n_in = net.layers[0]
+        self.n_in = n_in
+        blocks, self.conditions = [], []
+        n = 0
+        # Physics: residual at the collocation points.
+        self.residual = residual
+        if residual is not None:
+            if not callable(residual):
+                raise ValueError("residual must be a callable residual(x, u, ux, uxx, p)")
+            if x_collocation is None:
+                raise ValueError("x_collocation is required when a residual is given")
+            Xc = points(x_collocation, n_in, "x_collocation")
+            if len(Xc) == 0:
+                raise ValueError("x_collocation must hold at least one point")
+            blocks.append(Xc)
+            self.col = slice(0, len(Xc))
+            n = len(Xc)
+        else:
+            self.col = slice(0, 0)
+        # Conditions u⁽ᵏ⁾(x₀) = value.
+        for i, cond in enumerate(conditions or ()):
+            if not isinstance(cond, (tuple, list)) or len(cond) not in (3, 4):
+                raise ValueError(
+                    f"condition {i} must be a tuple (x0, k, value) or (x0, k, value, axis); "
+                    f"got {cond!r}"
+                )
+            x0, k, value = cond[:3]
+            axis = cond[3] if len(cond) == 4 else 0
+            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k not in (0, 1):
+                raise ValueError(
+                    f"condition {i}: the derivative order k must be 0 (u(x0) = value) or "
+                    f"1 (u'(x0) = value); got k = {k!r}"
+                )
+            if not isinstance(axis, (int, np.integer)) or not 0 <= axis < n_in:
+                raise ValueError(f"condition {i}: axis must be in 0..{n_in - 1}; got {axis!r}")
+            X0 = points(x0, n_in, f"condition {i} point x0")
+            try:
+                v = finite_array(value, f"condition {i} value")
+            except TypeError as err:
+                raise ValueError(str(err)) from None
+            v = np.broadcast_to(v.ravel() if v.ndim else v, (len(X0),)).astype(float)
+            rows = np.arange(n, n + len(X0))
+            n += len(X0)
+            blocks.append(X0)
+            self.conditions.append(_Condition(rows, int(k), int(axis), v))
+        # Data misfit.
+        self.data_rows = None
+        if data is not None:
+            if not isinstance(data, (tuple, list)) or len(data) != 2:
+                raise ValueError("data must be a pair (x_obs, u_obs)")
+            Xd = points(data[0], n_in, "data x_obs")
+            try:
+                ud = finite_array(data[1], "data u_obs")
+            except TypeError as err:
+                raise ValueError(str(err)) from None
+            ud = ud.ravel()
+            if ud.size != len(Xd):
+                raise ValueError(
+                    f"data u_obs must have one value per observation point (m = {len(Xd)}); "
+                    f"got shape {shape_str(np.shape(data[1]))}"
+                )
+            self.data_rows = np.arange(n, n + len(Xd))
+            self.u_obs = ud
+            n += len(Xd)
+            blocks.append(Xd)
+        if n == 0:
+            raise ValueError("nothing to fit: give a residual, conditions or data")
+        self.X = np.vstack(blocks)
+        # Physical parameters (inverse problems).
+        params = {} if params is None else params
+        if not isinstance(params, dict):
+            raise ValueError(f'params must be a dict such as {{"mu": 0.0}}; got {params!r}')
+        self.param_names = [str(k) for k in params]
+        p0 = np.array([real(v, f"params[{k!r}]") for k, v in params.items()], dtype=float)
+        # Loss-term weights.
+        weights = {} if weights is None else dict(weights)
+        unknown = set(weights) - set(TERMS)
+        if unknown:
+            raise ValueError(f"unknown loss-term weight(s) {sorted(unknown)}; known: {TERMS}")
+        self.weights = {t: real(weights.get(t, 1.0), f"weights[{t!r}]", minimum=0.0) for t in TERMS}
+        self.theta0 = np.concatenate([net.theta, p0])
+        self.n_net = net.theta.size
+        self._seed_residual()
+        self.last = None
+        # Evaluate once so that every problem with the residual surfaces now, not mid-training.
+        if residual is not None:
+            self._check_residual()
+
+    # Seeds of the dual evaluation: u, u_x (n of them), u_xx (n), then each parameter.
+    def _seed_residual(self):
+        if self.residual is None:
+            return
+        m = self.col.stop
+        n_in, q = self.n_in, len(self.param_names)
+        s = 1 + 2 * n_in + q
+        self.n_seeds = s
+        self._tu = np.zeros((s, m))
+        self._tu[0] = 1.0
+        if n_in == 1:
+            self._tux = np.zeros((s, m))
+            self._tux[1] = 1.0
+            self._tuxx = np.zeros((s, m))
+            self._tuxx[2] = 1.0
+        else:
+            self._tux = np.zeros((s, m, n_in))
+            self._tuxx = np.zeros((s, m, n_in))
+            for j in range(n_in):
+                self._tux[1 + j, :, j] = 1.0
+                self._tuxx[1 + n_in + j, :, j] = 1.0
+        self._tp = np.eye(s)[1 + 2 * n_in :]
+        self._xcol = self.X[self.col, 0] if n_in == 1 else self.X[self.col]
+
+    def _eval_residual(self, u, ux, uxx, p):
+        """Residual r and its partials (∂r/∂u, ∂r/∂uₓ, ∂r/∂uₓₓ: m or m×n; ∂r/∂p: q×m)."""
+        n_in = self.n_in
+        m = self.col.stop
+        if n_in == 1:
+            ux, uxx = ux[:, 0], uxx[:, 0]
+        pd = {k: Dual(p[i], self._tp[i]) for i, k in enumerate(self.param_names)}
+        r = self.residual(
+            self._xcol, Dual(u, self._tu), Dual(ux, self._tux), Dual(uxx, self._tuxx), pd
+        )
+        if isinstance(r, Dual):
+            val, tan = r.value, r.tangent
+        else:
+            val = np.asarray(r, dtype=float)
+            tan = np.zeros((self.n_seeds,) + val.shape)
+        if val.shape != (m,):
+            raise ValueError(
+                f"residual(x, u, ux, uxx, p) must return one value per collocation point "
+                f"(shape {m}); got shape {shape_str(val.shape)}"
+            )
+        if n_in == 1:
+            return val, tan[0], tan[1][:, None], tan[2][:, None], tan[3:]
+        return (
+            val,
+            tan[0],
+            tan[1 : 1 + n_in].T,
+            tan[1 + n_in : 1 + 2 * n_in].T,
+            tan[1 + 2 * n_in :],
+        )
+
+    def _check_residual(self):
+        u, ux, uxx, _ = self.net.propagate(self.net.unflatten(self.theta0[: self.n_net]), self.X)
+        c = self.col
+        p = self.theta0[self.n_net :]
+        try:
+            # NaN/inf are reported below as an error, so numpy's warnings would only repeat it.
+            with np.errstate(all="ignore"):
+                r = self._eval_residual(u[c], ux[c], uxx[c], p)[0]
+        except ValueError:
+            raise
+        except Exception as err:
+            raise ValueError(f"the residual could not be evaluated: {err}") from err
+        if not np.all(np.isfinite(r)):
+            raise ValueError("the residual returns NaN or infinite values at the starting point")
+
+    def terms(self, theta):
+        """The unweighted loss terms ``{"pde", "bc", "data"}`` and the weighted total at θ."""
+        return self.evaluate(theta, grad=False)[0]
+
+    def __call__(self, theta):
+        """``(L(θ), ∇L(θ))`` with the gradient in the layout of θ."""
+        terms, g = self.evaluate(theta, grad=True)
+        return terms["total"], g
+
+    def residuals(self, theta, jacobian=True):
+        """The loss as a sum of squares, ``L(θ) = ‖ρ(θ)‖²``, and the Jacobian ``D_θ ρ``.
+
+        One entry of ρ per stacked point, scaled so that squares add up to the weighted mean
+        squares of :meth:`terms`: ``√(w_pde/m_c)·rᵢ`` at the collocation points,
+        ``√(w_bc/m_c)·eᶜᵢ`` at the points of condition c (m_c its number of points) and
+        ``√(w_data/m_d)·eᵈᵢ`` at the observations. Row i of ``D_θ ρ`` is point i's reverse sweep
+        seeded with ``∂ρᵢ/∂u, ∂ρᵢ/∂uₓ, ∂ρᵢ/∂uₓₓ``; the physical parameters' columns are
+        ``√(w_pde/m_c)·∂rᵢ/∂p``.
+
+        Returns
+        -------
+        rho : ndarray, shape (M,)
+        J : ndarray, shape (M, P), or None if ``jacobian`` is False
+        """
+        net = self.net
+        Ws = net.unflatten(theta[: self.n_net])
+        p = theta[self.n_net :]
+        u, ux, uxx, cache = net.propagate(Ws, self.X, keep=jacobian)
+        w = self.weights
+        rho = np.zeros(len(self.X))
+        su, sux, suxx = np.zeros_like(u), np.zeros_like(ux), np.zeros_like(uxx)
+        Jp = np.zeros((len(self.X), p.size))
+        if self.residual is not None:
+            c = self.col
+            r, dr_u, dr_ux, dr_uxx, dr_p = self._eval_residual(u[c], ux[c], uxx[c], p)
+            s = np.sqrt(w["pde"] / r.size)
+            rho[c], su[c], sux[c], suxx[c], Jp[c] = (
+                s * r,
+                s * dr_u,
+                s * dr_ux,
+                s * dr_uxx,
+                s * dr_p.T,
+            )
+        for cond in self.conditions:
+            s = np.sqrt(w["bc"] / cond.rows.size)
+            val = u[cond.rows] if cond.k == 0 else ux[cond.rows, cond.axis]
+            rho[cond.rows] = s * (val - cond.value)
+            if cond.k == 0:
+                su[cond.rows] = s
+            else:
+                sux[cond.rows, cond.axis] = s
+        if self.data_rows is not None:
+            s = np.sqrt(w["data"] / self.data_rows.size)
+            rho[self.data_rows] = s * (u[self.data_rows] - self.u_obs)
+            su[self.data_rows] = s
+        if not jacobian:
+            return rho, None
+        J = np.hstack([net.backward(Ws, cache, su, sux, suxx, per_point=True), Jp])
+        return rho, J
+
+    def evaluate(self, theta, grad):
+        """``(terms, ∇L)`` at θ (``∇L`` None unless ``grad``); remembers θ and terms in ``last``."""
+        net = self.net
+        Ws = net.unflatten(theta[: self.n_net])
+        p = theta[self.n_net :]
+        u, ux, uxx, cache = net.propagate(Ws, self.X, keep=grad)
+        w = self.weights
+        gu = np.zeros_like(u)
+        gux = np.zeros_like(ux)
+        guxx = np.zeros_like(uxx)
+        gp = np.zeros_like(p)
+        terms = {}
+        if self.residual is not None:
+            c = self.col
+            r, dr_u, dr_ux, dr_uxx, dr_p = self._eval_residual(u[c], ux[c], uxx[c], p)
+            terms["pde"] = float(np.mean(r * r))
+            s = (2.0 * w["pde"] / r.size) * r
+            gu[c] = s * dr_u
+            gux[c] = s[:, None] * dr_ux
+            guxx[c] = s[:, None] * dr_uxx
+            gp += dr_p @ s
+        if self.conditions:
+            bc = 0.0
+            for cond in self.conditions:
+                val = u[cond.rows] if cond.k == 0 else ux[cond.rows, cond.axis]
+                e = val - cond.value
+                bc += float(np.mean(e * e))
+                s = (2.0 * w["bc"] / e.size) * e
+                if cond.k == 0:
+                    gu[cond.rows] += s
+                else:
+                    gux[cond.rows, cond.axis] += s
+            terms["bc"] = bc
+        if self.data_rows is not None:
+            e = u[self.data_rows] - self.u_obs
+            terms["data"] = float(np.mean(e * e))
+            gu[self.data_rows] += (2.0 * w["data"] / e.size) * e
+        terms["total"] = float(sum(w[k] * v for k, v in terms.items()))
+        if not grad:
+            return terms, None
+        gW = net.backward(Ws, cache, gu, gux, guxx)
+        g = np.concatenate([gW, gp])
+        self.last = (theta.copy(), terms)
+        return terms, g

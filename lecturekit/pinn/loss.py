@@ -25,6 +25,83 @@ TERMS = ("pde", "bc", "data")
 # --- input checks -----------------------------------------------------------------------------
 
 
+# --- the inputs of a PINN loss, one check each -------------------------------------------------
+
+
+def _check_residual_fn(residual, x_collocation):
+    if residual is not None and not callable(residual):
+        raise ValueError("residual must be a callable residual(x, u, ux, uxx, p)")
+    if residual is not None and x_collocation is None:
+        raise ValueError("x_collocation is required when a residual is given")
+    return residual
+
+
+def _collocation(x_collocation, n_in):
+    Xc = points(x_collocation, n_in, "x_collocation")
+    if len(Xc) == 0:
+        raise ValueError("x_collocation must hold at least one point")
+    return Xc
+
+
+def _condition(i, cond, n_in):
+    """Condition i, ``u⁽ᵏ⁾(x₀) = value``: its points, k, the axis of the derivative, the values."""
+    if not isinstance(cond, (tuple, list)) or len(cond) not in (3, 4):
+        raise ValueError(
+            f"condition {i} must be a tuple (x0, k, value) or (x0, k, value, axis); got {cond!r}"
+        )
+    x0, k, value = cond[:3]
+    axis = cond[3] if len(cond) == 4 else 0
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k not in (0, 1):
+        raise ValueError(
+            f"condition {i}: the derivative order k must be 0 (u(x0) = value) or "
+            f"1 (u'(x0) = value); got k = {k!r}"
+        )
+    if not isinstance(axis, (int, np.integer)) or not 0 <= axis < n_in:
+        raise ValueError(f"condition {i}: axis must be in 0..{n_in - 1}; got {axis!r}")
+    X0 = points(x0, n_in, f"condition {i} point x0")
+    try:
+        v = finite_array(value, f"condition {i} value")
+    except TypeError as err:
+        raise ValueError(str(err)) from None
+    v = np.broadcast_to(v.ravel() if v.ndim else v, (len(X0),)).astype(float)
+    return X0, int(k), int(axis), v
+
+
+def _observations(data, n_in):
+    """The data term's points and observed values ``(x_obs, u_obs)``."""
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise ValueError("data must be a pair (x_obs, u_obs)")
+    Xd = points(data[0], n_in, "data x_obs")
+    try:
+        ud = finite_array(data[1], "data u_obs").ravel()
+    except TypeError as err:
+        raise ValueError(str(err)) from None
+    if ud.size != len(Xd):
+        raise ValueError(
+            f"data u_obs must have one value per observation point (m = {len(Xd)}); "
+            f"got shape {shape_str(np.shape(data[1]))}"
+        )
+    return Xd, ud
+
+
+def _physical_params(params):
+    """Names and starting values of the trainable physical parameters."""
+    params = {} if params is None else params
+    if not isinstance(params, dict):
+        raise ValueError(f'params must be a dict such as {{"mu": 0.0}}; got {params!r}')
+    p0 = np.array([real(v, f"params[{k!r}]") for k, v in params.items()], dtype=float)
+    return [str(k) for k in params], p0
+
+
+def _term_weights(weights):
+    """The loss-term weights ``{"pde", "bc", "data"}``, 1 unless given, each ≥ 0."""
+    weights = {} if weights is None else dict(weights)
+    unknown = set(weights) - set(TERMS)
+    if unknown:
+        raise ValueError(f"unknown loss-term weight(s) {sorted(unknown)}; known: {TERMS}")
+    return {t: real(weights.get(t, 1.0), f"weights[{t!r}]", minimum=0.0) for t in TERMS}
+
+
 @dataclass
 class _Condition:
     rows: np.ndarray  # row indices of its points in the stacked input
@@ -52,88 +129,30 @@ class PINNLoss:
 
     def __init__(self, net, residual, x_collocation, conditions, data, params, weights):
         self.net = net
-        n_in = net.layers[0]
-        self.n_in = n_in
-        blocks, self.conditions = [], []
-        n = 0
-        # Physics: residual at the collocation points.
-        self.residual = residual
-        if residual is not None:
-            if not callable(residual):
-                raise ValueError("residual must be a callable residual(x, u, ux, uxx, p)")
-            if x_collocation is None:
-                raise ValueError("x_collocation is required when a residual is given")
-            Xc = points(x_collocation, n_in, "x_collocation")
-            if len(Xc) == 0:
-                raise ValueError("x_collocation must hold at least one point")
-            blocks.append(Xc)
-            self.col = slice(0, len(Xc))
-            n = len(Xc)
-        else:
-            self.col = slice(0, 0)
-        # Conditions u⁽ᵏ⁾(x₀) = value.
+        self.n_in = n_in = net.layers[0]
+        # The input points, stacked: collocation points, then each condition's, then the data's.
+        self.residual = _check_residual_fn(residual, x_collocation)
+        Xc = np.empty((0, n_in)) if residual is None else _collocation(x_collocation, n_in)
+        self.col = slice(0, len(Xc))
+        blocks, self.conditions = [Xc], []
         for i, cond in enumerate(conditions or ()):
-            if not isinstance(cond, (tuple, list)) or len(cond) not in (3, 4):
-                raise ValueError(
-                    f"condition {i} must be a tuple (x0, k, value) or (x0, k, value, axis); "
-                    f"got {cond!r}"
-                )
-            x0, k, value = cond[:3]
-            axis = cond[3] if len(cond) == 4 else 0
-            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k not in (0, 1):
-                raise ValueError(
-                    f"condition {i}: the derivative order k must be 0 (u(x0) = value) or "
-                    f"1 (u'(x0) = value); got k = {k!r}"
-                )
-            if not isinstance(axis, (int, np.integer)) or not 0 <= axis < n_in:
-                raise ValueError(f"condition {i}: axis must be in 0..{n_in - 1}; got {axis!r}")
-            X0 = points(x0, n_in, f"condition {i} point x0")
-            try:
-                v = finite_array(value, f"condition {i} value")
-            except TypeError as err:
-                raise ValueError(str(err)) from None
-            v = np.broadcast_to(v.ravel() if v.ndim else v, (len(X0),)).astype(float)
-            rows = np.arange(n, n + len(X0))
-            n += len(X0)
+            X0, k, axis, value = _condition(i, cond, n_in)
+            start = sum(len(B) for B in blocks)
+            self.conditions.append(_Condition(np.arange(start, start + len(X0)), k, axis, value))
             blocks.append(X0)
-            self.conditions.append(_Condition(rows, int(k), int(axis), v))
-        # Data misfit.
         self.data_rows = None
         if data is not None:
-            if not isinstance(data, (tuple, list)) or len(data) != 2:
-                raise ValueError("data must be a pair (x_obs, u_obs)")
-            Xd = points(data[0], n_in, "data x_obs")
-            try:
-                ud = finite_array(data[1], "data u_obs")
-            except TypeError as err:
-                raise ValueError(str(err)) from None
-            ud = ud.ravel()
-            if ud.size != len(Xd):
-                raise ValueError(
-                    f"data u_obs must have one value per observation point (m = {len(Xd)}); "
-                    f"got shape {shape_str(np.shape(data[1]))}"
-                )
-            self.data_rows = np.arange(n, n + len(Xd))
-            self.u_obs = ud
-            n += len(Xd)
+            Xd, self.u_obs = _observations(data, n_in)
+            start = sum(len(B) for B in blocks)
+            self.data_rows = np.arange(start, start + len(Xd))
             blocks.append(Xd)
-        if n == 0:
-            raise ValueError("nothing to fit: give a residual, conditions or data")
         self.X = np.vstack(blocks)
-        # Physical parameters (inverse problems).
-        params = {} if params is None else params
-        if not isinstance(params, dict):
-            raise ValueError(f'params must be a dict such as {{"mu": 0.0}}; got {params!r}')
-        self.param_names = [str(k) for k in params]
-        p0 = np.array([real(v, f"params[{k!r}]") for k, v in params.items()], dtype=float)
-        # Loss-term weights.
-        weights = {} if weights is None else dict(weights)
-        unknown = set(weights) - set(TERMS)
-        if unknown:
-            raise ValueError(f"unknown loss-term weight(s) {sorted(unknown)}; known: {TERMS}")
-        self.weights = {t: real(weights.get(t, 1.0), f"weights[{t!r}]", minimum=0.0) for t in TERMS}
+        if len(self.X) == 0:
+            raise ValueError("nothing to fit: give a residual, conditions or data")
+        self.param_names, p0 = _physical_params(params)
+        self.weights = _term_weights(weights)
         self.theta0 = np.concatenate([net.theta, p0])
-        self.n_net = net.theta.size
+        self.n_net = self.theta0.size - p0.size
         self._seed_residual()
         self.last = None
         # Evaluate once so that every problem with the residual surfaces now, not mid-training.

@@ -21,7 +21,7 @@ def write_landing_page(app: Sphinx, exception: Exception | None) -> None:
     if root == "index":
         return  # the root document is index.html itself
     target = html.escape(app.builder.get_target_uri(root))
-    title = html.escape(app.config.project or app.config.html_title or "The book")
+    title = html.escape(app.config.html_title or app.config.project or "The book")
     page = (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'

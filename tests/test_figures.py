@@ -271,3 +271,10 @@ def test_poisson_figure_stacks_solution_error_and_losses():
     error = fig.axes[1].get_lines()[0].get_ydata()
     assert np.allclose(error, 1e-3)
     assert "2.0e-03" in fig.axes[1].get_title()
+
+
+def test_computational_graph_refuses_a_graph_released_by_backward():
+    loss, _, _ = network_graph()
+    loss.backward()
+    with pytest.raises(ValueError, match="released by backward"):
+        figures.computational_graph(loss)

@@ -26,7 +26,9 @@ def draw_network(n, p=0, ax=None, output="y", hidden_activation="f", output_acti
     if n < 1 or p < 0:
         raise ValueError(f"need n ≥ 1 inputs and p ≥ 0 hidden units; got n = {n}, p = {p}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(2.2 + 1.6 * (1 + (p > 0)), 0.9 + 0.55 * max(n, p) + 0.5))
+        # At least 2.6 in tall, so that even the one-feature model keeps legible labels.
+        height = max(2.6, 0.9 + 0.55 * max(n, p) + 0.5)
+        _, ax = plt.subplots(figsize=(2.2 + 1.6 * (1 + (p > 0)), height))
     layers = [["1"] + [f"$x_{j}$" for j in range(1, n + 1)]]
     if p:
         layers.append(["1"] + [f"$h_{j}$" for j in range(1, p + 1)])

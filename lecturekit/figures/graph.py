@@ -68,6 +68,12 @@ def computational_graph(root, names=None, ax=None):
     order, depth = graph_layers(root)
     if not order:
         raise ValueError("root records no graph: no input of it has requires_grad=True")
+    if len(order) == 1 and root.op != "leaf":
+        # backward() without retain_graph=True releases the graph behind its output
+        raise ValueError(
+            f"the graph behind this {root.op} was released by backward(); draw it before "
+            "differentiating, record it again, or pass retain_graph=True to backward()"
+        )
     sweep_step = {node: k for k, node in enumerate(reversed(order), start=1)}
     layers = max(depth.values()) + 1
     rows = {}

@@ -87,7 +87,7 @@ strict-html: $(STAMP)
 	$(BUILD_ENV) $(BIN)/jupyter-book build . -W -n --keep-going
 
 browser: $(STAMP)
-	$(BIN)/python -m pytest tests -m browser -q --ignore tests/test_jupyterlab.py
+	$(BIN)/python -m pytest tests -m browser -q
 
 # The chapters in a real JupyterLab (jupyterlab-myst): MyST rendered, solutions closed, the
 # explorers respond. Runs without LECTUREKIT_BUILD, as a student's kernel would.

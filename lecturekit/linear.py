@@ -77,11 +77,15 @@ def line_explorer(x, d, w0=0.0, w1=0.0, limits=(-3.0, 3.0)):
     import ipywidgets as widgets
 
     best = least_squares(x, d)
+    # Fixed axes: the data's range with a margin, so the line moves and the frame does not.
+    pad = 0.5 * (np.max(d) - np.min(d))
+    ylim = (np.min(d) - pad, np.max(d) + pad)
 
     def draw(w0, w1):
         _, ax = plt.subplots(figsize=(6, 4))
         plot_fit(x, d, np.array([w0, w1]), ax=ax)
         ax.plot([], [], " ", label=f"least-squares loss {sse(x, d, best):.3f}")
+        ax.set_ylim(ylim)
         ax.legend(loc="upper left")
         plt.show()
 

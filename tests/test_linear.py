@@ -46,3 +46,23 @@ def test_explorer_builds_without_display():
     X, d = data(8)
     w = linear.line_explorer(X[:, 0], d)
     assert len(w.children) == 2
+
+
+def test_line_explorer_keeps_its_y_axis_as_the_sliders_move():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lecturekit import linear
+
+    x = np.linspace(0.0, 1.0, 12)
+    d = 2.0 * x + 1.0
+    explorer = linear.line_explorer(x, d)
+    w0, w1 = explorer.children[0].children
+    limits = []
+    for v0, v1 in [(2.5, 2.5), (-3.0, -3.0), (0.0, 3.0)]:
+        w0.value, w1.value = v0, v1  # each change redraws (interactive_output)
+        limits.append(plt.gcf().axes[0].get_ylim())
+        plt.close("all")
+    assert limits[0] == limits[1] == limits[2]

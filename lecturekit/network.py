@@ -95,7 +95,7 @@ def forward_checked(Xbar, Wh, wo, f, g) -> Forward:
 
 def with_ones(H):
     """``H̄ = [1 H]``: the constant column in front of a layer's outputs (bias first)."""
-    return np.hstack([np.ones((H.shape[0], 1), dtype=H.dtype), H])
+    return np.concatenate((np.ones((H.shape[0], 1), dtype=H.dtype), H), axis=1)
 
 
 def propagate(Xbar, weights, activations):

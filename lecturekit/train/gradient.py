@@ -73,7 +73,7 @@ def _loss_and_grad(Xbar, d, Wh, wo, f, g, loss, need_grad=True):
         return value, None, None
     # Backward, from the loss end: every product is a row times a matrix.
     dwo = dz @ Hbar  # D_w̄ᵒ ℓ = δzᵀ H̄, i.e. ∂ℓ/∂w̄ᵒ = H̄ᵀ δz
-    dA = np.outer(dz, wo[1:]) * f.df_from(A, H)  # δA = (δz wᵒᵀ) ⊙ f′(A), f′ from H
+    dA = dz[:, None] * wo[1:] * f.df_from(A, H)  # δA = (δz wᵒᵀ) ⊙ f′(A), f′ from H
     # ∂ℓ/∂W̄ʰ = X̄ᵀ δA, evaluated as its transpose (δAᵀ X̄)ᵀ: OpenBLAS forms the long-and-thin
     # product many times faster with the m-row factor on the right (same numbers to rounding).
     dWh = (dA.T @ Xbar).T

@@ -86,8 +86,11 @@ strict-html: $(STAMP)
 	rm -rf _build/html _build/.doctrees
 	$(BUILD_ENV) $(BIN)/jupyter-book build . -W -n --keep-going
 
+# One process per file: each starts its own Playwright (two sync Playwrights cannot share one).
 browser: $(STAMP)
-	$(BIN)/python -m pytest tests -m browser -q
+	$(BIN)/python -m pytest tests/test_browser.py -m browser -q
+	$(BIN)/python -m pytest tests/test_browser_explorers.py -m browser -q
+	$(BIN)/python -m pytest tests/test_jupyterlab.py -m browser -q
 
 # The chapters in a real JupyterLab (jupyterlab-myst): MyST rendered, solutions closed, the
 # explorers respond. Runs without LECTUREKIT_BUILD, as a student's kernel would.

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Every transitive package, pinned (README: "Refreshing the pins and the lock").
-LOCK   := requirements-lock.txt
+LOCK   := constraints.txt
 # Everything ruff looks at: the package, tests, benchmarks, notebooks and book extensions.
 LINTED := lecturekit tests benchmarks notebooks _ext tools
 # myst-nb's jupyter-cache (execute_notebooks: cache in _config.yml).

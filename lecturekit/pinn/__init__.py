@@ -1,19 +1,7 @@
 """Chapter 7: physics-informed neural networks by matrix calculus, forward and inverse.
 
-The network ``u(x; w)`` stacks layers ``Aₗ = H̄ₗ₋₁ W̄ₗ``, ``Hₗ = f(Aₗ)`` with ``H₀ = X`` (one row
-per point, bias first: ``H̄ = [1 H]``, row 0 of ``W̄ₗ`` is the bias) and a linear output layer.
-For an input coordinate xⱼ, differentiating every layer gives (``Wₗ`` is ``W̄ₗ`` without its bias
-row, which does not depend on x)
-
-    Aₗ,ⱼ  = Hₗ₋₁,ⱼ  Wₗ,          Hₗ,ⱼ  = f′(Aₗ) ⊙ Aₗ,ⱼ,
-    Aₗ,ⱼⱼ = Hₗ₋₁,ⱼⱼ Wₗ,          Hₗ,ⱼⱼ = f″(Aₗ) ⊙ Aₗ,ⱼ ⊙ Aₗ,ⱼ + f′(Aₗ) ⊙ Aₗ,ⱼⱼ,
-
-starting from ``H₀,ⱼ = eⱼᵀ`` (a row of the identity, the same for every point) and
-``H₀,ⱼⱼ = 0``. The three quantities travel together as one stacked matrix per layer, so each
-layer costs one matrix product. The loss gradient with respect to every ``W̄ₗ`` and every
-physical parameter is the reverse sweep (vector–Jacobian products) through these formulas; the
-residual's own partial derivatives come from one evaluation on dual numbers
-(:mod:`lecturekit.pinn_dual`).
+The network and the layer-by-layer propagation of its input derivatives are derived in
+:mod:`lecturekit.pinn.network`.
 
 Loss (``r`` the residual at the collocation points, ``eᶜ`` the misfit of condition c, ``eᵈ`` the
 data misfit; every term a mean square)::

@@ -12,7 +12,7 @@ def fit_damping(
     u_obs,
     k,
     w_pde=1e-4,
-    lam=1e-5,
+    lam=4e-4,
     layers=(1, 10, 10, 1),
     n_collocation=60,
     seed=0,
@@ -24,7 +24,8 @@ def fit_damping(
 
     A PINN on [0, 1] with the data term, the equation at ``n_collocation`` equally spaced
     points (weight ``w_pde``) and μ trainable from 0; no initial conditions. Adam (learning
-    rate 10⁻²) then Levenberg–Marquardt with Tikhonov weight λ to ``‖∇Φ‖∞ ≤ 10⁻¹⁰``.
+    rate 10⁻²) then Levenberg–Marquardt with Tikhonov weight λ (the book's convention,
+    :meth:`PINN.fit`) to ``‖∇Φ‖∞ ≤ 10⁻¹⁰``.
 
     Returns
     -------

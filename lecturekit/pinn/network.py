@@ -327,11 +327,14 @@ class PINN:
         lr=1e-3,
         callback=None,
     ):
-        """Train on ``Φ(θ) = L(θ) + λ‖θ_net‖²``, L the PINN loss {eq}`pinn-loss`.
+        """Train on ``Φ(θ) = L(θ) + (w_data/m)·λ‖θ_net‖²``, L the PINN loss {eq}`pinn-loss`.
 
         ``L = w_pde·mean(r²) + w_bc·Σ mean(condition misfit²) + w_data·mean(misfit²)`` and
         ``‖θ_net‖²`` is the sum of squares of every network weight and bias (not of the physical
-        parameters). Adam moves the weights into a good region, then a finishing phase runs to
+        parameters). λ is the book's one Tikhonov weight: with m observations ``eᵈ`` the data
+        term and the penalty together are ``(2w_data/m)·(½‖eᵈ‖² + ½λ‖θ_net‖²)``, chapter 8's
+        ``Φ_λ`` up to the factor, so a λ means the same here as in ``lecturekit.inverse``.
+        Adam moves the weights into a good region, then a finishing phase runs to
         a stated criterion: the gradient vanishes, ``‖∇Φ‖∞ ≤ gtol``, or (for a problem with an
         exact solution, whose loss can fall to rounding level) the loss falls below
         ``ftol·Φ(θ₀)``, θ₀ the initial weights. ``fit_info`` records whether it converged and
@@ -365,9 +368,10 @@ class PINN:
         finish_steps : int
             Most iterations of the finishing phase.
         lam : float
-            Tikhonov weight λ ≥ 0. With noisy data and more weights than residuals the minimum
-            of L alone is not unique (JᵀJ is singular); any λ > 0 makes it locally unique, so
-            that rounding cannot move it.
+            Tikhonov weight λ ≥ 0 (it needs data: λ weighs the weights against the data misfit).
+            With noisy data and more weights than residuals the minimum of L alone is not unique
+            (JᵀJ is singular); any λ > 0 makes it locally unique, so that rounding cannot move
+            it.
         gtol, ftol : float
             Convergence: ``‖∇Φ‖∞ ≤ gtol`` or ``Φ ≤ ftol·Φ(θ₀)`` (the second only with "lm").
         progress : bool
@@ -393,6 +397,11 @@ class PINN:
         ftol = real(ftol, "ftol", minimum=0.0, strict=True)
         lam = real(lam, "λ (lam)", minimum=0.0)
         problem = self.loss(residual, x_collocation, conditions, data, params, weights)
+        if lam and problem.data_rows is None:
+            raise ValueError(
+                f"λ (lam) = {lam:g} weighs the network's weights against the data misfit "
+                "½‖u − u_obs‖², but this problem has no data: give data=(x_obs, u_obs) or lam=0"
+            )
         with single_threaded_blas():
             self._optimise(
                 problem, adam_steps, finish, finish_steps, lam, (gtol, ftol), progress, lr, callback
@@ -409,11 +418,13 @@ class PINN:
         names = problem.param_names
         n_net = problem.n_net
         theta = problem.theta0.copy()
+        # Λ = diag(penalty): λ·w_data/m on the network's weights, 0 on the physical parameters.
         penalty = np.zeros_like(theta)
-        penalty[:n_net] = lam  # λ on the network's weights, not on the physical parameters
+        if lam:
+            penalty[:n_net] = lam * problem.weights["data"] / problem.data_rows.size
 
         def objective(th):
-            """Φ(θ) = L(θ) + λ‖θ_net‖² and ∇Φ = ∇L + 2λθ_net."""
+            """Φ(θ) = L(θ) + θᵀΛθ and ∇Φ = ∇L + 2Λθ."""
             L, g = problem(th)
             return L + float(penalty @ (th * th)), g + 2.0 * penalty * th
 
@@ -540,13 +551,13 @@ class PINN:
         """Linearised standard errors of the physical parameters at the fitted θ̂.
 
         Divide the residual vector by ``√(w_data/m_d)`` so that its data entries are the raw
-        misfits eᵈ; with that ``J̃ = D_θ ρ̃`` and ``Λ̃`` (the Tikhonov weights, scaled alike),
-        ``Φ ∝ ‖ρ̃‖² + θᵀΛ̃θ``. For data ``u_obs = u(x; θ) + ε``, ε ~ N(0, σ²I), and a Gaussian
-        prior that makes the physics and Tikhonov terms the rest of ``‖ρ̃‖² + θᵀΛ̃θ``, the
-        Laplace (Gaussian-posterior) covariance is ``σ² A⁻¹``, ``A = J̃ᵀJ̃ + Λ̃``. Treating
-        only the data as random, the delta method gives the sandwich ``σ² A⁻¹ J̃_dᵀJ̃_d A⁻¹``
-        (J̃_d the data rows). σ² is estimated, unless given, as
-        ``σ̂² = ‖eᵈ‖² / (m_d − tr(J̃_d A⁻¹ J̃_dᵀ))``.
+        misfits eᵈ; with that ``J̃ = D_θ ρ̃`` and ``Λ̃`` (the Tikhonov weights, scaled alike:
+        λ on the network's weights), ``Φ ∝ ‖ρ̃‖² + θᵀΛ̃θ``. For data
+        ``u_obs = u(x; θ) + ε``, ε ~ N(0, σ²I), and a Gaussian prior that makes the physics
+        and Tikhonov terms the rest of ``‖ρ̃‖² + θᵀΛ̃θ``, the Laplace (Gaussian-posterior)
+        covariance is ``σ² A⁻¹``, ``A = J̃ᵀJ̃ + Λ̃``. Treating only the data as random, the
+        delta method gives the sandwich ``σ² A⁻¹ J̃_dᵀJ̃_d A⁻¹`` (J̃_d the data rows). σ² is
+        estimated, unless given, as ``σ̂² = ‖eᵈ‖² / (m_d − tr(J̃_d A⁻¹ J̃_dᵀ))``.
 
         Returns
         -------

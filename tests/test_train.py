@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
-from lecturekit import activations, data, network, train
+from lecturekit import activations, data, inverse, network, train
 from lecturekit.activations import ACTIVATIONS
 from lecturekit.checks import fd_jacobian
 from lecturekit.vectorise import vec
@@ -162,11 +162,11 @@ def test_history_records_the_objective_after_each_epoch():
     X, d, Wh, wo = sine_problem()
     m = X.shape[0]
     lam = 1e-3
-    long = train.fit(X, d, Wh, wo, lr=0.2, epochs=6, weight_decay=lam)
+    long = train.fit(X, d, Wh, wo, lr=0.2, epochs=6, lam=lam)
     for k in (1, 3):
-        short = train.fit(X, d, Wh, wo, lr=0.2, epochs=k, weight_decay=lam)
-        penalty = np.sum(short.Wh[1:] ** 2) + np.sum(short.wo[1:] ** 2)
-        J = train.loss_value(X, d, short.Wh, short.wo) / m + lam * penalty
+        short = train.fit(X, d, Wh, wo, lr=0.2, epochs=k, lam=lam)
+        penalty = np.sum(short.Wh**2) + np.sum(short.wo**2)  # ‖w̄‖², biases included
+        J = (train.loss_value(X, d, short.Wh, short.wo) + 0.5 * lam * penalty) / m
         assert long.history[k] == pytest.approx(J, rel=1e-12)
         np.testing.assert_allclose(long.history[: k + 1], short.history, rtol=1e-12)
 
@@ -184,17 +184,17 @@ def test_other_seed_shuffles_differently():
 
 def test_one_step_of_each_optimizer_follows_its_formula():
     X, d, Wh, wo = sine_problem(m=20, p=3)
-    m, lr, lam = 20, 0.1, 0.01
+    m, lr, lam = 20, 0.1, 0.2
     _, gWh, gwo = train.loss_and_gradient(X, d, Wh, wo)
-    # Column gradient of J = ℓ/m + λ‖w‖², biases (row 0, entry 0) not decayed.
-    GWh = gWh / m + 2 * lam * np.vstack([np.zeros((1, 3)), Wh[1:]])
-    Gwo = gwo / m + 2 * lam * np.r_[0.0, wo[1:]]
-    sgd = train.fit(X, d, Wh, wo, lr=lr, epochs=1, weight_decay=lam)
+    # Column gradient of J = (ℓ + ½λ‖w̄‖²)/m, every weight and bias penalised.
+    GWh = (gWh + lam * Wh) / m
+    Gwo = (gwo + lam * wo) / m
+    sgd = train.fit(X, d, Wh, wo, lr=lr, epochs=1, lam=lam)
     np.testing.assert_allclose(sgd.Wh, Wh - lr * GWh, rtol=1e-13)
     np.testing.assert_allclose(sgd.wo, wo - lr * Gwo, rtol=1e-13)
-    mom = train.fit(X, d, Wh, wo, lr=lr, epochs=1, weight_decay=lam, optimizer="momentum")
+    mom = train.fit(X, d, Wh, wo, lr=lr, epochs=1, lam=lam, optimizer="momentum")
     np.testing.assert_allclose(mom.Wh, sgd.Wh, rtol=1e-13)  # v starts at 0: v = G
-    adam = train.fit(X, d, Wh, wo, lr=lr, epochs=1, weight_decay=lam, optimizer="adam")
+    adam = train.fit(X, d, Wh, wo, lr=lr, epochs=1, lam=lam, optimizer="adam")
     # First Adam step: m̂ = G, v̂ = G², so each weight moves by η G/(|G| + ε) ≈ η sign(G).
     np.testing.assert_allclose(adam.Wh, Wh - lr * GWh / (np.abs(GWh) + 1e-8), rtol=1e-12)
     np.testing.assert_allclose(adam.wo, wo - lr * Gwo / (np.abs(Gwo) + 1e-8), rtol=1e-12)
@@ -211,17 +211,41 @@ def test_momentum_second_step():
     np.testing.assert_allclose(r.Wh, expect, rtol=1e-12)
 
 
-def test_weight_decay_shrinks_weights_but_not_biases():
+def test_weight_decay_shrinks_every_weight():
     X, d, Wh, wo = sine_problem()
+    m = X.shape[0]
     free = train.fit(X, d, Wh, wo, lr=0.2, epochs=200)
-    decayed = train.fit(X, d, Wh, wo, lr=0.2, epochs=200, weight_decay=0.05)
-    norm = lambda r: np.sum(r.Wh[1:] ** 2) + np.sum(r.wo[1:] ** 2)  # noqa: E731
+    decayed = train.fit(X, d, Wh, wo, lr=0.2, epochs=200, lam=6.0)
+    norm = lambda r: np.sum(r.Wh**2) + np.sum(r.wo**2)  # noqa: E731
     assert norm(decayed) < 0.5 * norm(free)
-    # Only the data term moves the biases, so with zero data gradient they stay put.
-    zero = np.zeros_like(wo)
-    Wz = np.vstack([Wh[:1], np.zeros_like(Wh[1:])])
-    r = train.fit(X, np.zeros(len(d)), Wz * 0, zero, lr=0.1, epochs=3, weight_decay=1.0)
-    np.testing.assert_array_equal(r.wo, zero)
+    # With a zero data gradient (all weights 0 but the hidden biases, d = 0: y = 0 = d and
+    # wᵒ = 0 blocks the hidden gradient) each step multiplies every weight by 1 − ηλ/m.
+    Wb = np.vstack([Wh[:1], np.zeros_like(Wh[1:])])
+    lr, lam = 0.1, 3.0
+    r = train.fit(X, np.zeros(m), Wb, np.zeros_like(wo), lr=lr, epochs=3, lam=lam)
+    np.testing.assert_allclose(r.Wh, (1 - lr * lam / m) ** 3 * Wb, rtol=1e-13)
+    np.testing.assert_array_equal(r.wo, 0.0)
+
+
+def test_lam_means_the_same_as_in_chapter_8():
+    # One λ for the book: m·∇J of train.fit is ∇Φ_λ = Jᵀr + λw̄ of lecturekit.inverse, so
+    # both minimise the same Φ_λ(w̄) = ½‖y − d‖² + ½λ‖w̄‖².
+    X, d, Wh, wo = sine_problem(m=20, p=3)
+    m, lam = 20, 0.5
+    r, J = inverse.residual_and_jacobian(X, d, Wh, wo)
+    grad_phi = J.T @ r + lam * inverse.pack_weights(Wh, wo)
+    lr = 1e-3  # one SGD step recovers the gradient: G = (w̄ − w̄₁)/η
+    step = train.fit(X, d, Wh, wo, lr=lr, epochs=1, lam=lam)
+    G = (inverse.pack_weights(Wh, wo) - inverse.pack_weights(step.Wh, step.wo)) / lr
+    np.testing.assert_allclose(m * G, grad_phi, rtol=1e-9, atol=1e-12)
+    # At Levenberg–Marquardt's converged minimiser of Φ_λ, train's objective is stationary.
+    fit = inverse.fit_levenberg_marquardt(
+        X, d, Wh, wo, lam=lam, gtol=1e-7, ftol=0.0, xtol=0.0, max_iter=2000
+    )
+    assert fit.converged and fit.reason == "gradient"
+    at_min = train.fit(X, d, fit.Wh, fit.wo, lr=lr, epochs=1, lam=lam)
+    moved = inverse.pack_weights(at_min.Wh, at_min.wo) - fit.w
+    assert np.max(np.abs(m * moved / lr)) <= 1e-6  # gtol, and the step's rounding
 
 
 def test_bernoulli_training_separates_the_moons():
@@ -326,7 +350,7 @@ def test_progress_bar_can_be_shown_and_is_off_by_default(capsys):
         (dict(batch_size=0), r"batch_size must be at least 1"),
         (dict(batch_size=61), r"batch_size must be at most m = 60"),
         (dict(optimizer="lbfgs"), r"optimizer must be"),
-        (dict(weight_decay=-1.0), r"weight_decay \(the Tikhonov parameter λ\) must be ≥ 0"),
+        (dict(lam=-1.0), r"lam \(the Tikhonov weight λ\) must be ≥ 0"),
         (dict(optimizer="momentum", momentum=2.0), r"momentum \(β\) must be < 1; got 2"),
         (dict(momentum=1.0), r"momentum \(β\) must be < 1; got 1"),
         (dict(momentum=-0.1), r"momentum \(β\) must be ≥ 0"),

@@ -56,8 +56,8 @@ class TrainResult:
 
 
 def _penalty(Wh, wo):
-    # ‖w‖² over the non-bias weights: rows 1: of W̄ʰ and entries 1: of w̄ᵒ.
-    return float(np.sum(Wh[1:] ** 2) + wo[1:] @ wo[1:])
+    # ‖w̄‖² over every weight, biases included (book/notation.md: one λ for the whole book).
+    return float(np.sum(Wh**2) + wo @ wo)
 
 
 def fit(
@@ -72,7 +72,7 @@ def fit(
     epochs=100,
     batch_size=None,
     optimizer="sgd",
-    weight_decay=0.0,
+    lam=0.0,
     seed=0,
     progress=False,
     callback=None,
@@ -82,15 +82,16 @@ def fit(
 ):
     """Train the network by gradient descent or mini-batch stochastic gradient descent.
 
-    Minimises the average loss plus a Tikhonov penalty on the weights,
+    Minimises the book's Tikhonov-regularised objective per observation,
 
-    ``J(w̄) = ℓ(y(w̄); d) / m + λ ‖w‖²``,   ``‖w‖² = ‖Wʰ‖²_F + ‖wᵒ‖²``,
+    ``J(w̄) = Φ_λ(w̄) / m = (ℓ(y(w̄); d) + ½λ‖w̄‖²) / m``,   ``‖w̄‖² = ‖W̄ʰ‖²_F + ‖w̄ᵒ‖²``,
 
-    where ``λ = weight_decay`` and ``Wʰ``, ``wᵒ`` are ``W̄ʰ``, ``w̄ᵒ`` without their bias row and
-    entry: **biases are not decayed** (penalising the intercepts would pull the fit towards
-    zero output rather than towards a smoother function). The loss is averaged so that the
-    learning rate does not depend on m or on the batch size: on a mini-batch B of b rows the
-    step uses ``ℓ_B / b + λ‖w‖²``, whose gradient is an unbiased estimate of ``(D_w̄ J)ᵀ``.
+    with λ = ``lam``, the one Tikhonov weight of the book (``book/notation.md``): every weight is
+    penalised, biases included, so that for ``loss="sse"`` (ℓ = ½‖y − d‖²) ``Φ_λ`` is chapter 8's
+    objective and has the same minimiser there. Dividing by m makes the learning rate
+    independent of m and of the batch size: on a mini-batch B of b rows the step uses
+    ``ℓ_B / b + (λ/2m)‖w̄‖²``, whose gradient is an unbiased estimate of ``(D_w̄ J)ᵀ``, and the
+    penalty's part of it is ``(λ/m) w̄`` (the weights shrink by the factor 1 − ηλ/m per step).
 
     One epoch is one pass through the data. With ``batch_size=None`` (or m) every step uses
     all m rows in order: gradient descent, one step per epoch. Otherwise each epoch draws a
@@ -118,8 +119,8 @@ def fit(
     batch_size : int, optional
         Rows per step, 1 ≤ batch_size ≤ m; None means full batch (gradient descent).
     optimizer : {"sgd", "momentum", "adam"}
-    weight_decay : float
-        Tikhonov parameter λ ≥ 0.
+    lam : float
+        Tikhonov weight λ ≥ 0 (weight decay), on every weight and bias.
     seed : int
         Seed of the shuffling; the same seed reproduces the run exactly.
     progress : bool or "auto"
@@ -144,7 +145,7 @@ def fit(
     if m == 0:
         raise ValueError("fit needs at least one observation; X has m = 0 rows")
     epochs = integer(epochs, "epochs", minimum=1)
-    lam = real(weight_decay, "weight_decay (the Tikhonov parameter λ)", minimum=0.0)
+    lam = real(lam, "lam (the Tikhonov weight λ)", minimum=0.0)
     if batch_size is None:
         batch_size = m
     batch_size = integer(batch_size, "batch_size", minimum=1)
@@ -158,9 +159,6 @@ def fit(
         raise ValueError(f'progress must be True, False or "auto"; got {progress!r}')
 
     params = [Wh.copy(), wo.copy()]
-    masks = [np.ones_like(params[0]), np.ones_like(params[1])]
-    masks[0][0] = 0.0  # no decay on the hidden biases
-    masks[1][0] = 0.0  # nor on the output bias
     rng = np.random.default_rng(seed)
     full = batch_size == m
     # Full batch: each step evaluates J at the previous epoch's weights anyway, so without a
@@ -172,12 +170,12 @@ def fit(
         db = d if rows is None else d[rows]
         value, dWh, dwo = _loss_and_grad(Xb, db, *params, f, g, lossf, need_grad)
         b = Xb.shape[0]
-        J = value / b + (lam * _penalty(*params) if lam else 0.0)
+        J = value / b + (0.5 * lam / m * _penalty(*params) if lam else 0.0)
         if not need_grad:
             return J, None
         grads = [dWh / b, dwo / b]
         if lam:
-            grads = [G + 2.0 * lam * mk * q for G, mk, q in zip(grads, masks, params, strict=True)]
+            grads = [G + (lam / m) * q for G, q in zip(grads, params, strict=True)]
         return J, grads
 
     def evaluate():

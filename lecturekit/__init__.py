@@ -18,11 +18,11 @@ from .vectorise import closure, kron_vec_matrix, unvec, vec, vec_of_product
 # Modules by chapter: 1 linear; 2 elementwise, gallery, widgets; 4 deep, exercises;
 # 5 data, losses, train/ (gradient, optimisers, training), training_plots;
 # 6 autodiff/, chain, measure; 7 pinn/, pinn_dual, classical; 8 inverse/.
-# Figures and widgets: context, figures/, plotting, static_explorer.
+# Figures, tables and widgets: context, figures/, plotting, static_explorer, tables.
 _LAZY = {
     "autodiff", "chain", "classical", "context", "data", "deep", "elementwise", "exercises",
     "figures", "gallery", "inverse", "linear", "losses", "measure", "pinn",
-    "pinn_dual", "plotting", "static_explorer", "train", "training_plots", "vectorise",
+    "pinn_dual", "plotting", "static_explorer", "tables", "train", "training_plots", "vectorise",
     "widgets",
 }  # fmt: skip
 

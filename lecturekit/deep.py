@@ -25,7 +25,7 @@ import numpy as np
 
 from ._validate import array_bytes, check_memory, finite_array, format_bytes, shape_str
 from .activations import get_activation
-from .network import propagate
+from .network import propagate, weight_vector
 from .vectorise import closure, vec
 
 
@@ -50,36 +50,26 @@ def check_shapes(X, Wh1, Wh2, wo, *, allow_complex=False):
     -------
     Xbar, Wh1, Wh2, wo : ndarray
     """
-    X = finite_array(X, "X", allow_complex=allow_complex)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2:
-        raise ValueError(f"X must be a matrix (m×n); got shape {shape_str(X.shape)}")
-    Xbar = closure(X)
+    X = finite_array(X, "X", allow_complex=allow_complex)  # refuses complex unless allowed
+    Xbar = closure(X)  # X̄ = [1 X]; refuses what is not a matrix (a vector is one column)
     m, nbar = Xbar.shape
-    Wh1 = finite_array(Wh1, "W̄₁", allow_complex=allow_complex)
-    if Wh1.ndim != 2 or Wh1.shape[0] != nbar:
-        raise ValueError(
-            f"W̄₁ must be n̄×p₁ with n̄ = {nbar} rows to match X̄ (m×n̄ = {m}×{nbar}); "
-            f"got shape {shape_str(Wh1.shape)}"
-        )
+    expected = f"n̄×p₁ with n̄ = {nbar} rows to match X̄ (m×n̄ = {m}×{nbar})"
+    Wh1 = _weight_matrix(Wh1, "W̄₁", nbar, expected, allow_complex)
     p1 = Wh1.shape[1]
-    Wh2 = finite_array(Wh2, "W̄₂", allow_complex=allow_complex)
-    if Wh2.ndim != 2 or Wh2.shape[0] != p1 + 1:
-        raise ValueError(
-            f"W̄₂ must be p̄₁×p₂ with p̄₁ = p₁ + 1 = {p1 + 1} rows to match W̄₁ "
-            f"(n̄×p₁ = {nbar}×{p1}); got shape {shape_str(Wh2.shape)}"
-        )
+    expected = f"p̄₁×p₂ with p̄₁ = p₁ + 1 = {p1 + 1} rows to match W̄₁ (n̄×p₁ = {nbar}×{p1})"
+    Wh2 = _weight_matrix(Wh2, "W̄₂", p1 + 1, expected, allow_complex)
     p2 = Wh2.shape[1]
-    wo = finite_array(wo, "w̄ᵒ", allow_complex=allow_complex)
-    if wo.ndim == 2 and 1 in wo.shape:
-        wo = wo.reshape(-1)
-    if wo.ndim != 1 or wo.size != p2 + 1:
-        raise ValueError(
-            f"w̄ᵒ must have length p̄₂ = p₂ + 1 = {p2 + 1} to match W̄₂ "
-            f"(p̄₁×p₂ = {p1 + 1}×{p2}); got shape {shape_str(wo.shape)}"
-        )
+    expected = f"p̄₂ = p₂ + 1 = {p2 + 1} to match W̄₂ (p̄₁×p₂ = {p1 + 1}×{p2})"
+    wo = weight_vector(wo, "w̄ᵒ", p2 + 1, expected, allow_complex=allow_complex)
     return Xbar, Wh1, Wh2, wo
+
+
+def _weight_matrix(W, name, rows, expected, allow_complex):
+    """A hidden layer's ``W̄``: a finite matrix whose ``rows`` are the previous width plus one."""
+    W = finite_array(W, name, allow_complex=allow_complex)
+    if W.ndim != 2 or W.shape[0] != rows:
+        raise ValueError(f"{name} must be {expected}; got shape {shape_str(W.shape)}")
+    return W
 
 
 def forward(X, Wh1, Wh2, wo, f1="tanh", f2="tanh", g="identity") -> Forward2:

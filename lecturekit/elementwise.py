@@ -20,7 +20,7 @@ import sympy as sp
 
 from ._validate import array_bytes, check_memory, finite_array, format_bytes, shape_str
 from .activations import get_activation
-from .network import propagate
+from .network import propagate, weight_vector
 from .vectorise import closure, kron_vec_matrix, unvec, vec
 
 #: Largest mn for which :func:`jacobian_explicit` forms the dense mn × mn matrix.
@@ -173,27 +173,6 @@ def tanh_derivative_difference() -> sp.Expr:
     return tanh_derivative_identity().difference
 
 
-def _weights_vector(w, n, name="w̄"):
-    w = finite_array(w, name, allow_complex=True)
-    if w.ndim == 2 and 1 in w.shape:
-        w = w.reshape(-1)
-    if w.ndim != 1 or w.size != n + 1:
-        raise ValueError(
-            f"{name} must have length n̄ = n + 1 = {n + 1} to match X̄ (m×n̄); "
-            f"got shape {shape_str(w.shape)}"
-        )
-    return w
-
-
-def _features(X):
-    X = finite_array(X, "X", allow_complex=True)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2:
-        raise ValueError(f"X must be a matrix (m×n); got shape {shape_str(X.shape)}")
-    return X
-
-
 def neuron(X, w, f="sigmoid"):
     """One neuron: ``y = f(X̄ w̄)``, i.e. ``yᵢ = f(w̄₀ + Σⱼ w̄ⱼ xᵢⱼ)``.
 
@@ -213,9 +192,10 @@ def neuron(X, w, f="sigmoid"):
     -------
     y : ndarray, shape (m,)
     """
-    X = _features(X)
-    w = _weights_vector(w, X.shape[1])
-    return get_activation(f).f(closure(X) @ w)
+    Xbar = closure(X)
+    nbar = Xbar.shape[1]
+    w = weight_vector(w, "w̄", nbar, f"n̄ = n + 1 = {nbar} to match X̄ (m×n̄)", allow_complex=True)
+    return get_activation(f).f(Xbar @ w)
 
 
 def hidden_layer(X, Wh, f="tanh", method="matrix"):
@@ -244,7 +224,6 @@ def hidden_layer(X, Wh, f="tanh", method="matrix"):
     lecturekit.jacobians.JacobianTooLarge
         A :class:`MemoryError`: ``method="kron"`` at a size whose ``I_p ⊗ X̄`` is too large.
     """
-    X = _features(X)
     Xbar = closure(X)
     Wh = finite_array(Wh, "W̄ʰ", 2, allow_complex=True)
     if Wh.shape[0] != Xbar.shape[1]:
@@ -312,14 +291,14 @@ def deep_forward(X, weights, f="tanh", g="identity"):
     y : ndarray, shape (m,)
     """
     mats = _layer_list(weights)
-    X = _features(X)
-    if mats[0].shape[0] != X.shape[1] + 1:
+    Xbar = closure(X)
+    if mats[0].shape[0] != Xbar.shape[1]:
         raise ValueError(
-            f"W̄1 must have n̄ = {X.shape[1] + 1} rows to match X̄; got shape "
+            f"W̄1 must have n̄ = {Xbar.shape[1]} rows to match X̄; got shape "
             f"{shape_str(mats[0].shape)}"
         )
     acts = [get_activation(f)] * (len(mats) - 1) + [get_activation(g)]
-    _, Hs, _ = propagate(closure(X), mats[:-1] + [mats[-1][:, 0]], acts)
+    _, Hs, _ = propagate(Xbar, mats[:-1] + [mats[-1][:, 0]], acts)
     return Hs[-1]
 
 
@@ -364,7 +343,7 @@ def linear_fit_residual(X, y):
     residual : float
         ``‖X̄ w̄ − y‖``.
     """
-    Xbar = closure(_features(X))
+    Xbar = closure(X)
     y = finite_array(y, "y", 1)
     if y.size != Xbar.shape[0]:
         raise ValueError(

@@ -27,6 +27,21 @@ class Forward(NamedTuple):
     y: np.ndarray  # m, y = g(z)
 
 
+def weight_vector(w, name, length, expected, *, allow_complex=False):
+    """Validate a bias-first weight vector such as ``w̄ᵒ``: ``length`` entries, finite.
+
+    A row or a column (1×k or k×1) is read as the vector it holds. ``expected`` says in the
+    lecture's symbols which length is needed and why, for the error, e.g.
+    ``"p̄ = p + 1 = 4 to match W̄ʰ (n̄×p = 3×3)"``.
+    """
+    w = finite_array(w, name, allow_complex=allow_complex)
+    if w.ndim == 2 and 1 in w.shape:
+        w = w.reshape(-1)
+    if w.ndim != 1 or w.size != length:
+        raise ValueError(f"{name} must have length {expected}; got shape {shape_str(w.shape)}")
+    return w
+
+
 def check_shapes(X, Wh, wo, *, allow_complex=False):
     """Validate and convert ``X``, ``W̄ʰ``, ``w̄ᵒ``; errors name the symbol and both shapes.
 
@@ -34,12 +49,8 @@ def check_shapes(X, Wh, wo, *, allow_complex=False):
     -------
     Xbar, Wh, wo : ndarray
     """
-    X = finite_array(X, "X", allow_complex=allow_complex)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2:
-        raise ValueError(f"X must be a matrix (m×n); got shape {shape_str(X.shape)}")
-    Xbar = closure(X)
+    X = finite_array(X, "X", allow_complex=allow_complex)  # refuses complex unless allowed
+    Xbar = closure(X)  # X̄ = [1 X]; refuses what is not a matrix (a vector is one column)
     m, nbar = Xbar.shape
     Wh = finite_array(Wh, "W̄ʰ", allow_complex=allow_complex)
     if Wh.ndim != 2:
@@ -49,14 +60,8 @@ def check_shapes(X, Wh, wo, *, allow_complex=False):
             f"W̄ʰ must have n̄ = {nbar} rows to match X̄ (m×n̄ = {m}×{nbar}); got {Wh.shape[0]}"
         )
     p = Wh.shape[1]
-    wo = finite_array(wo, "w̄ᵒ", allow_complex=allow_complex)
-    if wo.ndim == 2 and 1 in wo.shape:
-        wo = wo.reshape(-1)
-    if wo.ndim != 1 or wo.size != p + 1:
-        raise ValueError(
-            f"w̄ᵒ must have length p̄ = p + 1 = {p + 1} to match W̄ʰ (n̄×p = {nbar}×{p}); "
-            f"got shape {shape_str(wo.shape)}"
-        )
+    expected = f"p̄ = p + 1 = {p + 1} to match W̄ʰ (n̄×p = {nbar}×{p})"
+    wo = weight_vector(wo, "w̄ᵒ", p + 1, expected, allow_complex=allow_complex)
     return Xbar, Wh, wo
 
 

@@ -1,0 +1,125 @@
+"""The chapters' tables: the layout, the fitted memory exponent and the refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lecturekit import tables
+from lecturekit.measure import SweepRow, TorchRow
+
+
+def power_law_sweep(k=2.0, ms=(8, 16, 32, 64, 128), c=1000.0):
+    """A synthetic sweep whose peak memory is exactly c·mᵏ for "a" and c·m for "b"."""
+    rows = []
+    for m in ms:
+        rows.append(SweepRow("a", m, 1e-3 * m, c * m**k))
+        rows.append(SweepRow("b", m, 2e-3 * m, c * m))
+    return rows
+
+
+def test_markdown_table_lays_out_header_separator_and_rows():
+    text = tables.markdown_table(["x", "y"], [["1", "2"], ["3", "4"]])
+    assert text.splitlines() == ["| x | y |", "| --- | --- |", "| 1 | 2 |", "| 3 | 4 |"]
+
+
+def test_markdown_table_refuses_a_row_of_the_wrong_length():
+    with pytest.raises(ValueError, match="row 1 has 3 cells but the header has 2"):
+        tables.markdown_table(["x", "y"], [["1", "2"], ["3", "4", "5"]])
+    with pytest.raises(ValueError, match="at least one column"):
+        tables.markdown_table([], [])
+
+
+@pytest.mark.parametrize("k", [1.0, 2.0, 1.5])
+def test_memory_exponent_recovers_the_power_of_an_exact_power_law(k):
+    sweep = power_law_sweep(k)
+    assert tables.memory_exponent(sweep, "a") == pytest.approx(k, rel=1e-12)
+    assert tables.memory_exponent(sweep, "b") == pytest.approx(1.0, rel=1e-12)
+
+
+def test_memory_exponent_leaves_out_small_m_and_refused_sizes():
+    # below m_min the memory is a constant (fixed allocations), beyond 64 the method is refused
+    sweep = [SweepRow("a", 8, 1.0, 5e6), SweepRow("a", 16, 1.0, 5e6)]
+    sweep += [SweepRow("a", m, 1.0, 10.0 * m**2) for m in (32, 64)]
+    sweep += [SweepRow("a", 128, np.nan, np.nan)]
+    assert tables.memory_exponent(sweep, "a", m_min=32) == pytest.approx(2.0, rel=1e-12)
+    with pytest.raises(ValueError, match=r"two or more sizes m ≥ 64; got 1"):
+        tables.memory_exponent(sweep, "a", m_min=64)
+    with pytest.raises(ValueError, match="'c'"):
+        tables.memory_exponent(sweep, "c")
+
+
+def test_gradient_memory_table_shows_the_counts_and_measurements_at_one_m():
+    sweep = power_law_sweep(2.0)
+    text = tables.gradient_memory_table(sweep, 64, {"a": 2**20, "b": 1000})
+    lines = text.splitlines()
+    assert lines[0].startswith("| method | largest array at m = 64 (counted) |")
+    assert len(lines) == 4  # header, separator, one row per method
+    # 2²⁰ entries of 8 bytes are 8 MiB; the time is 1e-3·64 s; the peak 1000·64² bytes
+    assert lines[2] == ("| a | 1,048,576 entries (8 MiB) | 64 ms | 3.91 MiB | 2.00 |")
+    assert lines[3].startswith("| b | 1,000 entries (0.00763 MiB) | 128 ms |")
+    assert lines[3].endswith("| 1.00 |")
+
+
+def test_gradient_memory_table_refuses_an_unmeasured_m_and_a_missing_count():
+    sweep = power_law_sweep()
+    with pytest.raises(ValueError, match=r"no measurement at m = 100; it has m = \[8, 16"):
+        tables.gradient_memory_table(sweep, 100, {"a": 1, "b": 1})
+    with pytest.raises(ValueError, match=r"no count for the method\(s\) \['b'\]"):
+        tables.gradient_memory_table(sweep, 64, {"a": 1})
+
+
+def test_torch_table_shows_times_ratios_and_the_difference():
+    timed = [TorchRow(100, 1, 20, 2e-3, 5e-4, 1e-3, 3.2e-16)]
+    lines = tables.torch_table(timed).splitlines()
+    assert lines[0].count("|") == 8  # seven columns
+    assert lines[2] == "| (100, 1, 20) | 2 ms | 0.5 ms | 1 ms | 2.00 | 0.50 | 3.2e-16 |"
+
+
+def test_reconstruction_table_computes_the_relative_errors():
+    u_exact = np.array([3.0, 4.0])  # ‖u_exact‖ = 5
+    text = tables.reconstruction_table(
+        u_exact,
+        methods=["exact", "off by 0.5"],
+        u=[u_exact, u_exact + np.array([0.3, 0.4])],
+        mu=[1.0, 1.25],
+        seconds=[0.5, 0.002],
+        needs=["everything", "nothing"],
+    )
+    lines = text.splitlines()
+    assert lines[0].split() == [
+        "method",
+        "rel.",
+        "L2",
+        "of",
+        "u",
+        "mu_hat",
+        "time",
+        "needs",
+        "to",
+        "know",
+    ]
+    assert lines[1].split() == ["exact", "0.0e+00", "1.000", "0.500s", "everything"]
+    assert lines[2].split() == ["off", "by", "0.5", "1.0e-01", "1.250", "0.002s", "nothing"]
+
+
+def test_reconstruction_table_refuses_mismatched_columns_and_shapes():
+    u_exact = np.zeros(3) + 1.0
+    with pytest.raises(ValueError, match="mu has 1 entries but there are 2 methods"):
+        tables.reconstruction_table(
+            u_exact,
+            methods=["a", "b"],
+            u=[u_exact, u_exact],
+            mu=[1.0],
+            seconds=[1, 1],
+            needs=["", ""],
+        )
+    with pytest.raises(ValueError, match=r"u of 'b' has shape \(2,\), but u_exact has shape"):
+        tables.reconstruction_table(
+            u_exact,
+            methods=["a", "b"],
+            u=[u_exact, np.ones(2)],
+            mu=[1.0, 2.0],
+            seconds=[1, 1],
+            needs=["", ""],
+        )

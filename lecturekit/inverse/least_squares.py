@@ -5,7 +5,10 @@ problem in the weights ``w̄ = [vec W̄ʰ; w̄ᵒ]`` (length ``n̄p + p̄``, the
 :func:`lecturekit.jacobians.dy_dw`). With the residual ``r(w̄) = y(w̄) − d`` and its Jacobian
 ``J = D_w̄ r = D_w̄ y = [D_W̄ʰ y  D_w̄ᵒ y]``, both methods minimise the Tikhonov-regularised
 objective ``Φ_λ(w̄) = ½‖r(w̄)‖² + ½λ‖w̄‖²`` (λ = 0 is plain least squares), for a general
-residual/Jacobian pair and for the network.
+residual/Jacobian pair and for the network. λ may also be a vector, one weight per coordinate
+(``½w̄ᵀΛw̄`` with ``Λ = diag(λ)``): the PINN's finishing phase
+(:func:`lecturekit.pinn.finish.levenberg_marquardt_finish`) runs this Levenberg–Marquardt loop
+with λ on the network's weights and none on the physical parameters.
 """
 
 from __future__ import annotations
@@ -97,7 +100,8 @@ class LeastSquaresResult:
     ``history[k]`` is the objective ``Φ_λ`` after iteration k (``history[0]`` at the start) and
     ``times[k]`` the wall time in seconds elapsed when it was known. One iteration is one trial
     step (one linear solve and one residual evaluation), accepted or not, so rejected LM steps
-    show as flat stretches of ``history``.
+    show as flat stretches of ``history``. ``lam`` is λ as the solver used it: a float, or the
+    vector of per-coordinate weights (``Λ = diag(λ)``).
     """
 
     w: np.ndarray
@@ -110,7 +114,7 @@ class LeastSquaresResult:
     njev: int  # Jacobian evaluations
     converged: bool
     reason: str
-    lam: float = 0.0
+    lam: float | np.ndarray = 0.0
 
 
 @dataclass
@@ -122,8 +126,28 @@ class NetworkFit(LeastSquaresResult):
 
 
 def _objective(r, w, lam):
-    # The penalty only when λ > 0: at λ = 0 a huge w̄ would give 0·inf = NaN.
-    return 0.5 * float(r @ r) + (0.5 * lam * float(w @ w) if lam else 0.0)
+    """``Φ_λ = ½‖r‖² + ½w̄ᵀΛw̄`` with ``Λ = λI`` (scalar λ) or ``Λ = diag(λ)`` (vector λ)."""
+    # The penalty only where λ > 0: at λ = 0 a huge w̄ would give 0·inf = NaN.
+    if np.ndim(lam) == 0:
+        return 0.5 * float(r @ r) + (0.5 * lam * float(w @ w) if lam else 0.0)
+    on = lam > 0
+    return 0.5 * float(r @ r) + 0.5 * float(lam[on] @ (w[on] * w[on]))
+
+
+def _check_lam(lam, P):
+    """λ ≥ 0 as a scalar (``Λ = λI``) or as a vector of length P (``Λ = diag(λ)``)."""
+    if np.ndim(lam) == 0:
+        return real(lam.item() if isinstance(lam, np.ndarray) else lam, "λ", minimum=0.0)
+    lam = finite_array(lam, "λ")
+    if lam.shape != (P,):
+        raise ValueError(
+            f"λ must be a scalar or a vector with one weight per coordinate of w̄, shape "
+            f"{shape_str((P,))}; got shape {shape_str(lam.shape)}"
+        )
+    if np.any(lam < 0):
+        i = int(np.argmin(lam))
+        raise ValueError(f"λ must be ≥ 0 in every coordinate; got λ[{i}] = {lam[i]:g}")
+    return lam
 
 
 def _norm(v):
@@ -132,15 +156,21 @@ def _norm(v):
     return s * float(np.linalg.norm(v / s)) if 0 < s < np.inf else s
 
 
-def _step_arrays(m, P, lam, damped=True):
+def _step_arrays(m, P, lam, damped=True, form="stacked"):
     """Names and shapes of the arrays one step holds at once (see :func:`_solve_step`)."""
-    rows = m + (P if damped else 0) + (P if lam > 0 else 0)
     arrays = {"J": (m, P)}
+    if form == "push-through":
+        arrays["J (Λ + μD)⁻¹"] = (m, P)
+        arrays["I + J (Λ + μD)⁻¹ Jᵀ"] = (m, m)
+        arrays["the solver's copy of it"] = (m, m)
+        return arrays
+    penalised = bool(np.any(np.asarray(lam) > 0))
+    rows = m + (P if damped else 0) + (P if penalised else 0)
     if damped:
         arrays["diag(√(μD))"] = (P, P)
-    if lam > 0:
-        arrays["√λ I"] = (P, P)
-    arrays["[J; √λ I; diag(√(μD))]"] = (rows, P)
+    if penalised:
+        arrays["√Λ"] = (P, P)
+    arrays["[J; √Λ; diag(√(μD))]"] = (rows, P)
     arrays["the solver's copy of it"] = (rows, P)
     return arrays
 
@@ -167,27 +197,28 @@ def _trial_objective(r, w, lam):
     return phi if np.isfinite(phi) else np.inf
 
 
-def _check_step_memory(m, P, lam, damped):
+def _check_step_memory(m, P, lam, damped, form="stacked"):
     check_memory(
         f"one {'damped ' if damped else ''}Gauss–Newton step at m={m}, P={P}",
-        _step_arrays(m, P, lam, damped),
+        _step_arrays(m, P, lam, damped, form),
         cheaper="gradient descent (lecturekit.train.fit) never forms J: it needs "
         f"{format_bytes(array_bytes((m,), (P,)))} beyond the forward pass",
     )
 
 
-def _check_problem(residual, jacobian, w0, lam, damped=True):
+def _check_problem(residual, jacobian, w0, lam, damped=True, solve="stacked"):
     w = finite_array(w0, "w̄₀", 1).copy()
-    lam = real(lam, "λ", minimum=0.0)
+    lam = _check_lam(lam, w.size)
     with np.errstate(over="ignore", invalid="ignore"):
         r = finite_array(residual(w), "r(w̄₀)", 1)
         phi = _objective(r, w, lam)
     if not np.isfinite(phi):
         raise ValueError(
-            f"Φ_λ(w̄₀) = ½‖r‖² + ½λ‖w̄‖² overflows at the starting point (‖r‖ ≈ {_norm(r):.3g}, "
+            f"Φ_λ(w̄₀) = ½‖r‖² + ½w̄ᵀΛw̄ overflows at the starting point (‖r‖ ≈ {_norm(r):.3g}, "
             f"‖w̄₀‖ ≈ {_norm(w):.3g}): start from smaller weights"
         )
-    _check_step_memory(r.size, w.size, lam, damped)
+    wide = solve == "push-through" or (solve == "auto" and r.size < w.size)
+    _check_step_memory(r.size, w.size, lam, damped, "push-through" if wide else "stacked")
     J = finite_array(jacobian(w), "J = D_w̄ r", 2)
     if J.shape != (r.size, w.size):
         raise ValueError(
@@ -197,34 +228,99 @@ def _check_problem(residual, jacobian, w0, lam, damped=True):
     return w, lam, r, J
 
 
-def _not_finite(what):
+def _not_finite(what, stacklevel=3):
     warnings.warn(
         f"stopped: {what} is not finite (float64 overflow); the result holds the last iterate "
         "with a finite objective and is not converged",
         RuntimeWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
     return "not finite", False
 
 
-def _solve_step(J, r, w, lam, shift, rcond=None):
-    """Solve ``(JᵀJ + λI + diag(shift)) δ = −(Jᵀr + λw̄)`` as a stacked least-squares problem.
+def _step_stop(step, w, xtol):
+    """The stops both solvers test on a fresh step δ: not finite, or ``‖δ‖ ≤ xtol·(‖w̄‖ + xtol)``.
 
-    Stacking ``[J; √λ I; diag(√shift)] δ ≈ [−r; −√λ w̄; 0]`` and using an SVD-based solver avoids
+    Returns ``(reason, converged)``, or None to go on.
+    """
+    if not np.all(np.isfinite(step)):
+        return _not_finite("the step δ", stacklevel=4)
+    if _norm(step) <= xtol * (_norm(w) + xtol):
+        return "step", True
+    return None
+
+
+class _Trace:
+    """What both solvers record: ``Φ_λ`` after each iteration and the wall time it was known."""
+
+    def __init__(self, start, phi):
+        self.start, self.history, self.times = start, [], []
+        self.log(phi)
+
+    def log(self, phi):
+        self.history.append(phi)
+        self.times.append(time.perf_counter() - self.start)
+
+    def result(self, w, mu, nfev, njev, converged, reason, lam):
+        return LeastSquaresResult(
+            w=w,
+            loss=self.history[-1],
+            history=np.array(self.history),
+            times=np.array(self.times),
+            mu=np.array(mu, dtype=float),
+            iterations=len(self.history) - 1,
+            nfev=nfev,
+            njev=njev,
+            converged=converged,
+            reason=reason,
+            lam=lam,
+        )
+
+
+def _solve_step(J, r, w, lam, shift, rcond=None, form="stacked"):
+    """Solve ``(JᵀJ + Λ + diag(shift)) δ = −(Jᵀr + Λw̄)``, ``Λ = λI`` or ``diag(λ)``.
+
+    ``form="stacked"``: the least-squares problem ``[J; √Λ; diag(√shift)] δ ≈ [−r; −√Λ w̄; 0]``,
+    whose normal equations are the system above, solved by an SVD-based solver. This avoids
     squaring the condition number of J (which forming JᵀJ would do); if the matrix is singular
     (λ = 0, no damping, rank-deficient J) the minimum-norm step is returned. Singular values
     below ``rcond`` times the largest are discarded (None: machine precision).
+
+    ``form="push-through"``: with the diagonal ``E = Λ + diag(shift)`` positive, the same δ from
+    an m×m system (cheaper when m < P). Name the linearised residual ``a = −(r + Jδ)``; the
+    system reads ``Eδ = Jᵀa − Λw̄``, so ``δ = E⁻¹(Jᵀa − Λw̄)``, and putting this δ back into
+    ``a = −r − Jδ`` gives
+
+    ``(I + J E⁻¹ Jᵀ) a = J E⁻¹ Λw̄ − r``,
+
+    an m×m system whose matrix is symmetric with eigenvalues ≥ 1 (the push-through identity
+    ``(JᵀJ + E)⁻¹Jᵀ = E⁻¹Jᵀ(I + JE⁻¹Jᵀ)⁻¹`` in other words). The caller checks E > 0.
     """
+    if form == "push-through":
+        E = lam + shift  # the diagonal of Λ + μD
+        a = np.linalg.solve(np.eye(J.shape[0]) + (J / E) @ J.T, J @ (lam * w / E) - r)
+        return (J.T @ a - lam * w) / E
     P = w.size
     blocks, rhs = [J], [-r]
-    if lam > 0:
-        blocks.append(np.sqrt(lam) * np.eye(P))
+    if np.any(lam > 0):
+        blocks.append(np.diag(np.broadcast_to(np.sqrt(lam), (P,))))
         rhs.append(-np.sqrt(lam) * w)
     if np.any(shift > 0):
         blocks.append(np.diag(np.sqrt(shift)))
         rhs.append(np.zeros(P))
     step, *_ = np.linalg.lstsq(np.vstack(blocks), np.concatenate(rhs), rcond=rcond)
     return step
+
+
+def _step_form(solve, shape, lam, shift):
+    """The form of the LM step by the rule of :func:`levenberg_marquardt` (``solve``)."""
+    m, P = shape
+    if solve == "stacked" or (solve == "auto" and m >= P):
+        return "stacked"
+    if np.all(lam + shift > 0):  # damped: Λ + μD is invertible
+        return "push-through"
+    _check_step_memory(m, P, lam, True)  # the stacked form's arrays, refused if too large
+    return "stacked"
 
 
 def levenberg_marquardt(
@@ -234,6 +330,7 @@ def levenberg_marquardt(
     lam=0.0,
     *,
     damping="levenberg",
+    solve="stacked",
     mu0=None,
     tau=1e-3,
     max_iter=500,
@@ -241,36 +338,54 @@ def levenberg_marquardt(
     xtol=1e-10,
     ftol=1e-8,
     target_loss=None,
+    callback=None,
 ):
-    """Minimise ``Φ_λ(w̄) = ½‖r(w̄)‖² + ½λ‖w̄‖²`` by Levenberg–Marquardt.
+    """Minimise ``Φ_λ(w̄) = ½‖r(w̄)‖² + ½w̄ᵀΛw̄`` by Levenberg–Marquardt, ``Λ = λI`` or ``diag(λ)``.
 
     Each iteration solves the damped Gauss–Newton system
 
-    ``(JᵀJ + λI + μD) δ = −∇Φ_λ``,  ``∇Φ_λ = Jᵀr + λw̄``,
+    ``(JᵀJ + Λ + μD) δ = −∇Φ_λ``,  ``∇Φ_λ = Jᵀr + Λw̄``,
 
     with ``D = I`` (``damping="levenberg"``) or ``D = diag(JᵀJ)``, kept at its running maximum
-    so no direction loses its damping (``damping="marquardt"``, scale-invariant).
+    so no direction loses its damping (``damping="marquardt"``, scale-invariant). A scalar λ
+    penalises every weight alike (``Λ = λI``, Tikhonov); a vector λ of length P gives each
+    coordinate its own weight (``Λ = diag(λ)``; zeros leave coordinates unpenalised).
+
+    The step is solved in one of two forms (see :func:`_solve_step`): the stacked
+    least-squares problem ``[J; √Λ; diag(√(μD))] δ ≈ [−r; −√Λ w̄; 0]`` (SVD; it does not square
+    J's condition number), or, with m < P residuals, the push-through form
+    ``(I + J E⁻¹ Jᵀ) a = J E⁻¹ Λw̄ − r``, ``δ = E⁻¹(Jᵀa − Λw̄)``, ``E = Λ + μD``, an m×m system
+    instead of a (m + 2P)×P one. The rule (``solve``): ``"stacked"`` always the stacked form;
+    ``"auto"`` the push-through form when m < P and the step is damped (every entry of
+    ``Λ + μD`` positive), else the stacked one; ``"push-through"`` the push-through form
+    whenever the step is damped, whatever m and P. Both give the same δ up to rounding; the
+    push-through matrix has condition number up to ``1 + ‖J‖²/min(Λ + μD)``, the square of the
+    stacked one's, so it suits wide problems whose damping is not tiny (the PINN's finish).
 
     Damping strategy (gain ratio; Nielsen's update, as in Madsen, Nielsen & Tingleff, "Methods
     for non-linear least squares problems", 2004): the step is tried and
     ``ρ = (Φ(w̄) − Φ(w̄ + δ)) / (L(0) − L(δ))`` compares the actual decrease with the one the
-    linear model ``L(δ) = ½‖r + Jδ‖² + ½λ‖w̄ + δ‖²`` predicts. If ``Φ`` decreases (ρ > 0) the
-    step is accepted and ``μ ← μ·max(1/3, 1 − (2ρ − 1)³)`` (less damping when the model is good);
-    otherwise it is rejected and ``μ ← νμ``, ``ν ← 2ν`` (ν resets to 2 after an acceptance).
-    Accepted steps always decrease Φ, so ``history`` is non-increasing. The start is
-    ``μ₀ = τ·max diag(JᵀJ + λI)``.
+    linear model ``L(δ) = ½‖r + Jδ‖² + ½(w̄ + δ)ᵀΛ(w̄ + δ)`` predicts. If ``Φ`` decreases (ρ > 0)
+    the step is accepted and ``μ ← μ·max(1/3, 1 − (2ρ − 1)³)`` (less damping when the model is
+    good); otherwise it is rejected and ``μ ← νμ``, ``ν ← 2ν`` (ν resets to 2 after an
+    acceptance). Accepted steps always decrease Φ, so ``history`` is non-increasing. The start
+    is ``μ₀ = τ·max diag(JᵀJ + Λ)``.
 
     Stopping: ``‖∇Φ_λ‖∞ ≤ gtol`` ("gradient"), ``‖δ‖ ≤ xtol·(‖w̄‖ + xtol)`` ("step"), an
     accepted step whose actual and predicted decreases are both ``≤ ftol·Φ`` ("loss", the
-    MINPACK rule), ``Φ ≤ target_loss`` ("target"), μ > 1e16 ("damping": no step decreases Φ at
-    working precision) or ``max_iter`` iterations ("max_iter", reported as not converged).
+    MINPACK rule), ``Φ ≤ target_loss`` ("target"), all four reported as converged;
+    ``xtol = 0`` and ``ftol = 0`` switch their rules off (a step is never exactly zero while
+    ∇Φ_λ ≠ 0, and an accepted step always decreases Φ). Not converged: ``max_iter``
+    iterations ("max_iter") and μ > 1e16 ("damping": no step decreases Φ at working
+    precision; Φ may sit at its rounding floor, but the gradient test, the one evidence of a
+    stationary point, has not passed, so this stop is never reported as converged).
     A gradient or step that is not finite (float64 overflow) stops the run with reason
     "not finite", reported as not converged and with a RuntimeWarning; a trial point whose
     objective overflows is a rejected step. Never is a non-finite Φ reported as converged.
 
-    Memory: each step solves a stacked least-squares system of (m + 2P) × P; it is refused
-    before the first Jacobian is formed if that exceeds the package's memory limit
-    (:data:`lecturekit._validate.MAX_BYTES`), raising
+    Memory: the stacked step solves a system of (m + 2P) × P, the push-through one of m × m;
+    the form the start uses is refused before the first Jacobian is formed if it exceeds the
+    package's memory limit (:data:`lecturekit._validate.MAX_BYTES`), raising
     :class:`~lecturekit.jacobians.JacobianTooLarge` (a :class:`MemoryError`).
 
     Parameters
@@ -281,9 +396,11 @@ def levenberg_marquardt(
         ``w̄ ↦ J = D_w̄ r``, an m×P matrix (numerator layout).
     w0 : array_like, shape (P,)
         Starting point.
-    lam : float
-        Tikhonov parameter λ ≥ 0.
+    lam : float or array_like of shape (P,)
+        Tikhonov parameter λ ≥ 0, or one λᵢ ≥ 0 per coordinate (``Λ = diag(λ)``).
     damping : {"levenberg", "marquardt"}
+    solve : {"stacked", "auto", "push-through"}
+        The form of the step (the rule above).
     mu0 : float, optional
         Initial damping μ₀ (overrides τ).
     tau : float
@@ -294,6 +411,9 @@ def levenberg_marquardt(
         Stopping tolerances ≥ 0 (see above).
     target_loss : float, optional
         Stop as soon as ``Φ_λ ≤ target_loss`` (for comparing optimisers at equal loss).
+    callback : callable, optional
+        ``callback(w, accepted)`` after every iteration (one trial step): ``w`` the current
+        iterate (do not modify it), ``accepted`` whether this iteration's step was taken.
 
     Returns
     -------
@@ -301,53 +421,55 @@ def levenberg_marquardt(
     """
     if damping not in ("levenberg", "marquardt"):
         raise ValueError(f'damping must be "levenberg" or "marquardt"; got {damping!r}')
+    if solve not in ("stacked", "auto", "push-through"):
+        raise ValueError(f'solve must be "stacked", "auto" or "push-through"; got {solve!r}')
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable as callback(w, accepted); got {callback!r}")
     max_iter = _check_solver_options(max_iter, {"gtol": gtol, "xtol": xtol, "ftol": ftol})
     if target_loss is not None:
         target_loss = real(target_loss, "target_loss")
     start = time.perf_counter()
-    w, lam, r, J = _check_problem(residual, jacobian, w0, lam)
+    w, lam, r, J = _check_problem(residual, jacobian, w0, lam, solve=solve)
     nfev = njev = 1
     phi = _objective(r, w, lam)
     with np.errstate(over="ignore", invalid="ignore"):
         grad = J.T @ r + lam * w
         scale = np.sum(J * J, axis=0)  # diag(JᵀJ)
     if mu0 is None:
-        mu = real(tau, "τ", minimum=0.0, strict=True) * max(float(scale.max()) + lam, 1e-12)
+        mu = real(tau, "τ", minimum=0.0, strict=True) * max(float(np.max(scale + lam)), 1e-12)
     else:
         mu = real(mu0, "μ₀", minimum=0.0, strict=True)
     nu = 2.0
-    history, times, mus = [phi], [time.perf_counter() - start], []
+    trace, mus = _Trace(start, phi), []
     reason, converged = "max_iter", False
     for _ in range(max_iter):
         if target_loss is not None and phi <= target_loss:
             reason, converged = "target", True
             break
         if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(scale)) and np.isfinite(mu)):
-            reason, converged = _not_finite("the gradient ∇Φ_λ = Jᵀr + λw̄ or the damping")
+            reason, converged = _not_finite("the gradient ∇Φ_λ = Jᵀr + Λw̄ or the damping")
             break
         if np.max(np.abs(grad)) <= gtol:
             reason, converged = "gradient", True
             break
-        D = np.ones_like(scale) if damping == "levenberg" else scale
+        muD = mu * (np.ones_like(scale) if damping == "levenberg" else scale)
         with np.errstate(over="ignore", invalid="ignore"):
-            step = _solve_step(J, r, w, lam, mu * D)
+            step = _solve_step(J, r, w, lam, muD, form=_step_form(solve, J.shape, lam, muD))
         mus.append(mu)
-        if not np.all(np.isfinite(step)):
-            reason, converged = _not_finite("the step δ")
-            break
-        if _norm(step) <= xtol * (_norm(w) + xtol):
-            history.append(phi)
-            times.append(time.perf_counter() - start)
-            reason, converged = "step", True
+        stopped = _step_stop(step, w, xtol)
+        if stopped:
+            trace.log(phi)
+            reason, converged = stopped
             break
         w_new = w + step
         r_new = _residual_or_inf(residual, w_new)  # None: not finite there, the step fails
         nfev += 1
         phi_new = _trial_objective(r_new, w_new, lam)
         with np.errstate(over="ignore", invalid="ignore"):
-            predicted = 0.5 * float(step @ (mu * D * step - grad))  # L(0) − L(δ) ≥ 0
+            predicted = 0.5 * float(step @ (muD * step - grad))  # L(0) − L(δ) ≥ 0
             rho = (phi - phi_new) / predicted if predicted > 0 else -1.0
-        if phi_new < phi and rho > 0:
+        accepted = bool(phi_new < phi and rho > 0)
+        if accepted:
             small = max(phi - phi_new, predicted) <= ftol * phi
             w, r, phi = w_new, finite_array(r_new, "r(w̄)", 1), phi_new
             J = finite_array(jacobian(w), "J = D_w̄ r", 2)
@@ -361,27 +483,16 @@ def levenberg_marquardt(
             small = False
             mu *= nu
             nu *= 2.0
-        history.append(phi)
-        times.append(time.perf_counter() - start)
+        trace.log(phi)
+        if callback is not None:
+            callback(w, accepted)
         if small:
             reason, converged = "loss", True
             break
         if mu > 1e16:
-            reason, converged = "damping", True
+            reason, converged = "damping", False
             break
-    return LeastSquaresResult(
-        w=w,
-        loss=phi,
-        history=np.array(history),
-        times=np.array(times),
-        mu=np.array(mus),
-        iterations=len(history) - 1,
-        nfev=nfev,
-        njev=njev,
-        converged=converged,
-        reason=reason,
-        lam=lam,
-    )
+    return trace.result(w, mus, nfev, njev, converged, reason, lam)
 
 
 def gauss_newton(
@@ -397,15 +508,16 @@ def gauss_newton(
     xtol=1e-10,
     target_loss=None,
 ):
-    """Minimise ``Φ_λ(w̄) = ½‖r(w̄)‖² + ½λ‖w̄‖²`` by Gauss–Newton.
+    """Minimise ``Φ_λ(w̄) = ½‖r(w̄)‖² + ½w̄ᵀΛw̄`` by Gauss–Newton, ``Λ = λI`` or ``diag(λ)``.
 
-    Each iteration solves ``(JᵀJ + λI) δ = −(Jᵀr + λw̄)`` (minimum-norm δ if the matrix is
-    singular) and sets ``w̄ ← w̄ + tδ``. With ``line_search=False`` the full step ``t = 1`` is
-    always taken (the pure method; Φ may increase). With ``line_search=True`` t is halved from
-    1 until the Armijo condition ``Φ(w̄ + tδ) ≤ Φ(w̄) + 10⁻⁴ t ∇Φᵀδ`` holds (at most 40 halvings,
-    else stop with reason "line_search").
+    Each iteration solves ``(JᵀJ + Λ) δ = −(Jᵀr + Λw̄)`` (minimum-norm δ if the matrix is
+    singular; the stacked form of :func:`_solve_step`) and sets ``w̄ ← w̄ + tδ``. With
+    ``line_search=False`` the full step ``t = 1`` is always taken (the pure method; Φ may
+    increase). With ``line_search=True`` t is halved from 1 until the Armijo condition
+    ``Φ(w̄ + tδ) ≤ Φ(w̄) + 10⁻⁴ t ∇Φᵀδ`` holds (at most 40 halvings, else stop with reason
+    "line_search").
 
-    ``rcond`` truncates the solve: singular values of ``[J; √λ I]`` below ``rcond`` times the
+    ``rcond`` truncates the solve: singular values of ``[J; √Λ]`` below ``rcond`` times the
     largest are dropped (a truncated-SVD step, itself a regularisation). The default keeps
     everything down to machine precision, the pure method: on the network's ill-conditioned
     Jacobian (singular values spread over ten decades) that step is huge and the line search
@@ -414,9 +526,10 @@ def gauss_newton(
     For a linear residual ``r = Aw̄ − d`` one full step lands on the solution of the normal
     equations ``(AᵀA + λI) w̄ = Aᵀd``.
 
-    Stopping rules ("gradient", "step", "target", "max_iter", "not finite"), the input checks,
-    the memory guard and the returned history are those of :func:`levenberg_marquardt`.
-    Without the line search a full step whose objective overflows stops with "not finite".
+    Stopping rules ("gradient", "step", "target", "max_iter", "not finite"), the input checks
+    (λ a scalar or a vector of length P), the memory guard and the returned history are those
+    of :func:`levenberg_marquardt`. Without the line search a full step whose objective
+    overflows stops with "not finite".
 
     Returns
     -------
@@ -431,7 +544,7 @@ def gauss_newton(
     w, lam, r, J = _check_problem(residual, jacobian, w0, lam, damped=False)
     nfev = njev = 1
     phi = _objective(r, w, lam)
-    history, times = [phi], [time.perf_counter() - start]
+    trace = _Trace(start, phi)
     reason, converged = "max_iter", False
     zero = np.zeros(w.size)
     for _ in range(max_iter):
@@ -441,20 +554,17 @@ def gauss_newton(
             reason, converged = "target", True
             break
         if not np.all(np.isfinite(grad)):
-            reason, converged = _not_finite("the gradient ∇Φ_λ = Jᵀr + λw̄")
+            reason, converged = _not_finite("the gradient ∇Φ_λ = Jᵀr + Λw̄")
             break
         if np.max(np.abs(grad)) <= gtol:
             reason, converged = "gradient", True
             break
         with np.errstate(over="ignore", invalid="ignore"):
             step = _solve_step(J, r, w, lam, zero, rcond)
-        if not np.all(np.isfinite(step)):
-            reason, converged = _not_finite("the step δ")
-            break
-        if _norm(step) <= xtol * (_norm(w) + xtol):
-            history.append(phi)
-            times.append(time.perf_counter() - start)
-            reason, converged = "step", True
+        stopped = _step_stop(step, w, xtol)
+        if stopped:
+            trace.log(phi)
+            reason, converged = stopped
             break
         t, slope = 1.0, float(grad @ step)
         for _halving in range(41):
@@ -466,8 +576,7 @@ def gauss_newton(
                 break
             t *= 0.5
         else:
-            history.append(phi)
-            times.append(time.perf_counter() - start)
+            trace.log(phi)
             reason = "line_search"
             break
         if not np.isfinite(phi_new):  # only without the line search: the full step overflowed
@@ -476,21 +585,8 @@ def gauss_newton(
         w, r, phi = w_new, r_new, phi_new
         J = finite_array(jacobian(w), "J = D_w̄ r", 2)
         njev += 1
-        history.append(phi)
-        times.append(time.perf_counter() - start)
-    return LeastSquaresResult(
-        w=w,
-        loss=phi,
-        history=np.array(history),
-        times=np.array(times),
-        mu=np.zeros(len(history) - 1),
-        iterations=len(history) - 1,
-        nfev=nfev,
-        njev=njev,
-        converged=converged,
-        reason=reason,
-        lam=lam,
-    )
+        trace.log(phi)
+    return trace.result(w, np.zeros(len(trace.history) - 1), nfev, njev, converged, reason, lam)
 
 
 def _network_problem(X, d, Wh, wo, f, g, lam, damped):

@@ -1,9 +1,16 @@
-"""The PINN's finishing phase: Levenberg–Marquardt on the residual vector, on one BLAS thread."""
+"""The PINN's finishing phase: chapter 8's Levenberg–Marquardt on the residual vector.
+
+:func:`levenberg_marquardt_finish` adapts the PINN's objective to
+:func:`lecturekit.inverse.levenberg_marquardt` (the package's one LM loop);
+:func:`single_threaded_blas` keeps the tiny matrices of a PINN on one BLAS thread.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from threadpoolctl import threadpool_limits
+
+from ..inverse.least_squares import levenberg_marquardt
 
 
 def single_threaded_blas():
@@ -18,67 +25,84 @@ def single_threaded_blas():
 
 
 def levenberg_marquardt_finish(problem, theta, penalty, max_steps, tols, record, step0, stop):
-    """Levenberg–Marquardt on ``Φ(θ) = ‖ρ(θ)‖² + θᵀΛθ``, Λ = diag(penalty) (chapter 8's method).
+    """Levenberg–Marquardt on ``Φ(θ) = ‖ρ(θ)‖² + θᵀΛθ``, Λ = diag(penalty): chapter 8's loop.
 
-    Linearising ``ρ(θ + δ) ≈ ρ + Jδ`` gives the model ``m(δ) = ‖ρ + Jδ‖² + (θ + δ)ᵀΛ(θ + δ)``,
-    whose damped minimiser solves ``(JᵀJ + Λ + μI) δ = −g`` with ``g = Jᵀρ + Λθ = ½∇Φ``. With
-    fewer residuals M than unknowns P, the push-through identity gives the same δ from an M×M
-    system: ``D = Λ + μI``, ``(I + J D⁻¹ Jᵀ) a = J D⁻¹ Λθ − ρ``, ``δ = D⁻¹(Jᵀa − Λθ)``.
+    The loop is :func:`lecturekit.inverse.levenberg_marquardt`, which minimises
+    ``½‖r(w̄)‖² + ½w̄ᵀΛw̄``. With ``r = ρ``, ``w̄ = θ`` and the vector ``λ = penalty`` that is
+    ``Φ/2``: the same minimiser, the same damped step ``(JᵀJ + Λ + μI) δ = −(Jᵀρ + Λθ)``
+    (Levenberg damping, ``μ₀ = 10⁻³·max diag(JᵀJ + Λ)``, Nielsen's update, and the M×M
+    push-through form when there are fewer residuals M than unknowns P: ``solve="auto"``).
+    Only the tolerances change with the factor ½: ``∇Φ = 2(Jᵀρ + Λθ)``, so ``‖∇Φ‖∞ ≤ gtol``
+    is ``‖Jᵀρ + Λθ‖∞ ≤ gtol/2``, and ``Φ ≤ phi_floor`` is ``Φ/2 ≤ phi_floor/2``; the
+    loop's step and relative-decrease stops are off (``xtol = ftol = 0``).
 
-    Damping (Nielsen 1999): the gain ratio ``r = (Φ(θ) − Φ(θ + δ)) / (Φ(θ) − m(δ))``; if Φ
-    decreases the step is taken and ``μ ← μ·max(1/3, 1 − (2r − 1)³)``, ``ν ← 2``; otherwise
-    ``μ ← νμ``, ``ν ← 2ν``. Start: ``μ₀ = 10⁻³·max diag(JᵀJ + Λ)``.
+    Parameters
+    ----------
+    problem : PINNProblem
+        ``problem.residuals(θ)`` gives ``(ρ, J = D_θ ρ)``, ``problem.residuals(θ,
+        jacobian=False)`` gives ``(ρ, None)`` and ``problem.terms(θ)`` the loss terms.
+    theta : ndarray, shape (P,)
+        The start (where Adam stopped).
+    penalty : ndarray, shape (P,)
+        The diagonal of Λ (λ on the network's weights, 0 on the physical parameters).
+    max_steps : int
+        Most iterations (trial steps, accepted or not); 0 returns ``theta`` unchanged.
+    tols : (float, float)
+        ``(gtol, phi_floor)``.
+    record : callable
+        ``record(terms, θ, "lm", step)`` after every iteration, ``step`` counted on from
+        ``step0``.
+    step0 : int
+        Steps already taken (by Adam).
+    stop : callable
+        ``stop(step, phase, what)``, called (and expected to raise) if Φ or J is not finite
+        at the start.
 
-    Stops when ``‖∇Φ‖∞ ≤ gtol`` or ``Φ ≤ phi_floor`` (converged; ``tols = (gtol, phi_floor)``),
-    when no step decreases Φ at working precision
-    (μ > 10¹⁶) or after ``max_steps`` iterations (both reported as not converged).
+    Returns
+    -------
+    theta : ndarray, shape (P,)
+    info : dict
+        ``finish_iterations``; ``converged``, True when ``‖∇Φ‖∞ ≤ gtol`` (reason
+        "gradient") or ``Φ ≤ phi_floor`` ("loss"); not converged after ``max_steps``
+        iterations ("finish_steps") or when no step decreases Φ at working precision
+        (μ > 10¹⁶).
     """
     gtol, phi_floor = tols
     rho, J = problem.residuals(theta)
     phi = float(rho @ rho + penalty @ (theta * theta))
     if not (np.isfinite(phi) and np.all(np.isfinite(J))):
         stop(step0 + 1, "Levenberg–Marquardt", "the residual vector or its Jacobian")
-    g = J.T @ rho + penalty * theta
-    mu = 1e-3 * float(np.max(np.sum(J * J, axis=0) + penalty))
-    nu = 2.0
-    M, P = J.shape
-    terms = problem.terms(theta)
-    reason, it = "finish_steps", 0
-    for it in range(1, max_steps + 1):
-        if 2.0 * np.max(np.abs(g)) <= gtol:
-            reason, it = "gradient", it - 1
-            break
-        if phi <= phi_floor:
-            reason, it = "loss", it - 1
-            break
-        D = penalty + mu
-        if M < P:
-            a = np.linalg.solve(np.eye(M) + (J / D) @ J.T, J @ (penalty * theta / D) - rho)
-            step = (J.T @ a - penalty * theta) / D
-        else:
-            step = np.linalg.solve(J.T @ J + np.diag(D), -g)
-        theta_new = theta + step
-        rho_new, _ = problem.residuals(theta_new, jacobian=False)
-        phi_new = float(rho_new @ rho_new + penalty @ (theta_new * theta_new))
-        Jstep = J @ step
-        predicted = -2.0 * float(g @ step) - float(Jstep @ Jstep) - float(step @ (penalty * step))
-        gain = (phi - phi_new) / predicted if predicted > 0 else -1.0
-        if np.isfinite(phi_new) and phi_new < phi and gain > 0:
-            theta, rho, phi = theta_new, rho_new, phi_new
-            _, J = problem.residuals(theta)
-            g = J.T @ rho + penalty * theta
-            mu *= max(1.0 / 3.0, 1.0 - (2.0 * gain - 1.0) ** 3)
-            nu = 2.0
-            terms = problem.terms(theta)
-        else:
-            mu *= nu
-            nu *= 2.0
-        record(terms, theta, "lm", step0 + it)
-        if mu > 1e16:
-            reason = "no step decreases Φ at working precision (damping μ > 1e16)"
-            break
-    return theta, {
-        "finish_iterations": it,
-        "converged": reason in ("gradient", "loss"),
-        "reason": reason,
+    if max_steps == 0:
+        return theta, {"finish_iterations": 0, "converged": False, "reason": "finish_steps"}
+    now = {"terms": problem.terms(theta), "step": step0}
+
+    def after_step(th, accepted):
+        if accepted:  # the loss terms change only when the step is taken
+            now["terms"] = problem.terms(th)
+        now["step"] += 1
+        record(now["terms"], th, "lm", now["step"])
+
+    res = levenberg_marquardt(
+        lambda th: problem.residuals(th, jacobian=False)[0],
+        lambda th: problem.residuals(th)[1],
+        theta,
+        penalty,
+        solve="auto",
+        tau=1e-3,
+        max_iter=max_steps,
+        gtol=gtol / 2,
+        xtol=0.0,
+        ftol=0.0,
+        target_loss=phi_floor / 2,
+        callback=after_step,
+    )
+    reasons = {
+        "target": "loss",
+        "max_iter": "finish_steps",
+        "damping": "no step decreases Φ at working precision (damping μ > 1e16)",
+    }
+    return res.w, {
+        "finish_iterations": res.iterations,
+        "converged": res.converged,
+        "reason": reasons.get(res.reason, res.reason),
     }

@@ -15,6 +15,7 @@ from ._validate import finite_array
 from .activations import get_activation
 from .gallery import GALLERY
 from .network import forward
+from .training_plots import _axes
 
 #: Target shapes the shape builder can approximate, on the interval [−1, 1].
 TARGETS = {
@@ -46,10 +47,7 @@ def neuron_figure(activation="sigmoid", w0=0.0, w1=1.0, x_range=(-5.0, 5.0), ax=
     """
     act = get_activation(activation)
     w0, w1 = (float(v) for v in finite_array([w0, w1], "w̄", 1))
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 3.4))
-    else:
-        fig = ax.figure
+    fig, ax = _axes(ax, figsize=(6, 3.4))
     x = np.linspace(*x_range, 501)
     z = w0 + w1 * x
     ax.plot(x, act.f(z), lw=2, label=f"$y = f(z)$, f = {act.name}")
@@ -214,10 +212,7 @@ def bump_figure(left=-0.5, right=0.5, steepness=10.0, height=1.0, ax=None):
     if not left < right:
         raise ValueError(f"the bump needs left < right; got left = {left}, right = {right}")
     Wh, wo = bump_weights(left, right, steepness, height)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 3.4))
-    else:
-        fig = ax.figure
+    fig, ax = _axes(ax, figsize=(6, 3.4))
     x = np.linspace(-2, 2, 801)
     y, H = network_curve(x, Wh, wo)
     ax.plot(
@@ -252,10 +247,7 @@ def shape_figure(target="sine", k=8, sharpness=3.0, ax=None):
     """
     fun = _target(target)
     Wh, wo = shape_weights(fun, k, sharpness)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 3.4))
-    else:
-        fig = ax.figure
+    fig, ax = _axes(ax, figsize=(6, 3.4))
     x = np.linspace(-1, 1, 801)
     y, _ = network_curve(x, Wh, wo)
     ax.plot(x, fun(x), color="0.6", lw=4, label="target")

@@ -12,6 +12,14 @@ RULE_MARKERS = {"L-curve corner": "s", "discrepancy": "D", "hold-out": "^"}
 RULE_COLOURS = ("C1", "C2", "C3")
 
 
+def _lcurve_plane(ax, noise_norm, title):
+    """Finish a panel on the L-curve plane (‖w̄‖ against ‖y − d‖): the noise level σ√m, the
+    axis labels and the title."""
+    ax.axvline(noise_norm, color="grey", ls=":", label="σ√m")
+    ax.set(xlabel="residual norm ‖y − d‖", ylabel="weight norm ‖w̄‖", title=title)
+    ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels would overlap
+
+
 def tikhonov_choice_figure(path, chosen, val_err, noise_norm, X, d, x_plot):
     """The L-curve with each rule's λ, the errors against λ, and the chosen fits, stacked.
 
@@ -46,9 +54,7 @@ def tikhonov_choice_figure(path, chosen, val_err, noise_norm, X, d, x_plot):
             mew=2,
             label=f"{rule}, λ = {path.lams[k]:.1g}",
         )
-    ax.axvline(noise_norm, color="grey", ls=":", label="σ√m")
-    ax.set(xlabel="residual norm ‖y − d‖", ylabel="weight norm ‖w̄‖", title="L-curve")
-    ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels would overlap
+    _lcurve_plane(ax, noise_norm, "L-curve")
     ax.legend(fontsize=9)
     ax = axes[1]
     ax.loglog(path.lams, path.residual_norms, "o-", ms=4, label="‖y − d‖ (training)")
@@ -114,13 +120,7 @@ def early_stopping_figure(path, es, noise_norm, best_tikhonov_error, m):
         mew=2,
         label=f"discrepancy stop, epoch {k}",
     )
-    ax.axvline(noise_norm, color="grey", ls=":", label="σ√m")
-    ax.set(
-        xlabel="residual norm ‖y − d‖",
-        ylabel="weight norm ‖w̄‖",
-        title="Gradient descent on the L-curve plane",
-    )
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    _lcurve_plane(ax, noise_norm, "Gradient descent on the L-curve plane")
     ax.legend(fontsize=8)
     ax = axes[1]
     epochs = np.arange(es.val_errors.size)

@@ -98,27 +98,49 @@ def forward_checked(Xbar, Wh, wo, f, g) -> Forward:
     return Forward(Xbar, A, H, Hbar, z, y)
 
 
-def with_ones(H):
-    """``H̄ = [1 H]``: the constant column in front of a layer's outputs (bias first)."""
-    return np.concatenate((np.ones((H.shape[0], 1), dtype=H.dtype), H), axis=1)
+def with_ones(H, ones=None):
+    """``H̄ = [1 H]``: the constant column in front of a layer's outputs (bias first).
+
+    ``ones``, a column, replaces the ones: an input stacked with derivative rows
+    (:func:`with_derivative_rows`) has 0 there on those rows, since ∂1/∂xⱼ = 0.
+    """
+    if ones is None:
+        ones = np.ones((H.shape[0], 1), dtype=H.dtype)
+    return np.concatenate((ones, H), axis=1)
 
 
-def propagate(Xbar, weights, activations):
+def propagate(Xbar, weights, activations, ones=None):
     """The network core, for any number of layers: every pre-activation and output.
 
     Implements ``H̄⁰ = X̄``, ``Aᵏ = H̄ᵏ⁻¹ W̄ᵏ``, ``Hᵏ = fₖ(Aᵏ)``, ``H̄ᵏ = [1 Hᵏ]`` for
     k = 1, …, L. The lecture's network is L = 2 with ``W̄² = w̄ᵒ``, ``f₂ = g``: then
     ``A² = z`` and ``H² = y``.
 
+    The same loop carries input derivatives (a PINN's ``uₓ``, ``uₓₓ``). Write ``Wᵏ`` for
+    ``W̄ᵏ`` without its bias row and ``Hᵏ,ⱼ = ∂Hᵏ/∂xⱼ`` row by row (each row of X is one point,
+    so ``H⁰,ⱼ = Eⱼ``, every row eⱼᵀ, and ``H⁰,ⱼⱼ = 0``). The constant column does not depend
+    on x, so ``H̄ᵏ,ⱼ = [0 Hᵏ,ⱼ]``, and ``[0 H] W̄ = 0·(bias row) + H W = H W``: the bias drops
+    out of the derivative rows by itself. Stacking the rows (:func:`with_derivative_rows`)::
+
+        [H̄ᵏ⁻¹; [0 Hᵏ⁻¹,ⱼ]; [0 Hᵏ⁻¹,ⱼⱼ]] W̄ᵏ = [Aᵏ; Hᵏ⁻¹,ⱼ Wᵏ; Hᵏ⁻¹,ⱼⱼ Wᵏ] = [Aᵏ; Aᵏ,ⱼ; Aᵏ,ⱼⱼ]
+
+    is one product per layer, and the activation step maps that stack to ``[Hᵏ; Hᵏ,ⱼ; Hᵏ,ⱼⱼ]``
+    by the chain rule (:class:`InputDerivativeStep`). The stack's constant column, 1 on the
+    value rows and 0 on the derivative rows, is passed as ``ones`` and goes in front of every
+    ``Hᵏ``.
+
     Parameters
     ----------
     Xbar : ndarray, shape (m, n̄)
-        ``X̄ = [1 X]``, checked.
+        ``X̄ = [1 X]``, checked (or such a matrix stacked with derivative rows).
     weights : list of ndarray
         ``[W̄¹, …, W̄ᴸ]``, bias row first, each with one row more than the previous width; the
         last may be a vector (a single output).
-    activations : list of Activation
-        ``[f₁, …, f_L]``.
+    activations : list of callable
+        ``[f₁, …, f_L]``: :class:`~lecturekit.activations.Activation` objects, or any step
+        ``Aᵏ ↦ Hᵏ`` such as :class:`InputDerivativeStep`.
+    ones : ndarray, shape (m, 1), optional
+        The constant column of every ``H̄ᵏ``; a column of ones if not given.
 
     Returns
     -------
@@ -131,11 +153,71 @@ def propagate(Xbar, weights, activations):
     Hbar = Xbar
     for k, (W, f) in enumerate(zip(weights, activations, strict=True)):
         if k:
-            Hbar = with_ones(Hs[-1])
+            Hbar = with_ones(Hs[-1], ones)
             Hbars.append(Hbar)
         As.append(Hbar @ W)
-        Hs.append(f.f(As[-1]))
+        Hs.append(f(As[-1]))
     return As, Hs, Hbars
+
+
+def with_derivative_rows(X):
+    """``X̄ = [1 X]`` stacked with the rows of its input derivatives, for :func:`propagate`.
+
+    For X of shape m×n the result has (1 + 2n)·m rows in 1 + 2n blocks of m: ``[1 X]``, then
+    ``[0 Eⱼ]`` for j = 1, …, n (``∂X̄/∂xⱼ``: every row eⱼᵀ, the point's own coordinate), then
+    ``[0 0]`` n times (``∂²X̄/∂xⱼ² = 0``). Its first column is the ``ones`` of
+    :func:`propagate`.
+    """
+    m, n = X.shape
+    S = np.zeros((1 + 2 * n, m, 1 + n), dtype=X.dtype)
+    S[0, :, 0] = 1.0
+    S[0, :, 1:] = X
+    for j in range(n):
+        S[1 + j, :, 1 + j] = 1.0
+    return S.reshape((1 + 2 * n) * m, 1 + n)
+
+
+class InputDerivativeStep:
+    """The activation step of a layer whose input carries derivative rows.
+
+    Maps the stacked pre-activations ``[A; A,₁; …; A,ₙ; A,₁₁; …; A,ₙₙ]`` (blocks of m rows, the
+    product of :func:`propagate`) to ``[H; H,₁; …; H,ₙ; H,₁₁; …; H,ₙₙ]`` by the chain rule,
+    element-wise::
+
+        H = f(A),   H,ⱼ = f′(A) ⊙ A,ⱼ,   H,ⱼⱼ = f″(A) ⊙ A,ⱼ ⊙ A,ⱼ + f′(A) ⊙ A,ⱼⱼ.
+
+    Parameters
+    ----------
+    n : int
+        Number of input coordinates.
+    derivatives : callable
+        ``derivatives(A, third) ↦ (f, f′, f″, f‴)`` at A, f‴ only if ``third`` (else None).
+    keep : bool
+        Keep, for every call, what a reverse sweep through these formulas needs.
+
+    Attributes
+    ----------
+    kept : list of tuple
+        ``(A,ⱼ, A,ⱼⱼ, f′, f″, f‴)`` per call, if keep: ``A,ⱼ`` and ``A,ⱼⱼ`` of shape n×m×p
+        (coordinate first), the derivatives m×p at A.
+    """
+
+    def __init__(self, n, derivatives, keep=False):
+        self.n, self.derivatives, self.keep = n, derivatives, keep
+        self.kept = []
+
+    def __call__(self, Astack):
+        n = self.n
+        S = Astack.reshape(1 + 2 * n, -1, Astack.shape[1])  # blocks: A, A,ⱼ, A,ⱼⱼ
+        A, Aj, Ajj = S[0], S[1 : 1 + n], S[1 + n :]
+        F, F1, F2, F3 = self.derivatives(A, self.keep)
+        H = np.empty_like(S)
+        H[0] = F
+        H[1 : 1 + n] = F1 * Aj
+        H[1 + n :] = F2 * (Aj * Aj) + F1 * Ajj
+        if self.keep:
+            self.kept.append((Aj, Ajj, F1, F2, F3))
+        return H.reshape(Astack.shape)
 
 
 def predict(X, Wh, wo, f="tanh", g="identity"):

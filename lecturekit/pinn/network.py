@@ -26,8 +26,10 @@ import warnings
 import numpy as np
 
 from .._validate import integer, points, real
-from ..activations import get_activation
+from ..activations import get_activation, identity
+from ..network import InputDerivativeStep, propagate, with_derivative_rows
 from ..train.optimisers import Adam
+from ..vectorise import closure
 from .finish import levenberg_marquardt_finish, single_threaded_blas
 from .loss import TERMS, PINNLoss
 
@@ -173,102 +175,63 @@ class PINN:
     def propagate(self, Ws, X, keep=False):
         """``u``, ``uₓ``, ``uₓₓ`` at the rows of X (m, m×n, m×n) and, if keep, the reverse cache.
 
-        Each hidden layer holds the stack Z = [H; H,₁ … H,_n; H,₁₁ … H,_nn] of shape
-        (1 + 2n)×m×p, so ``Z W`` propagates value and derivatives in one product.
+        The network core :func:`lecturekit.network.propagate` on X̄ stacked with its derivative
+        rows, ``[X̄; [0 E₁] … [0 Eₙ]; 0 … 0]`` (:func:`~lecturekit.network.with_derivative_rows`),
+        with the chain-rule step of :class:`~lecturekit.network.InputDerivativeStep` in every
+        hidden layer: each layer is one product ``[H̄; [0 H,ⱼ]; [0 H,ⱼⱼ]] W̄``. The output layer
+        is linear, so its stacked pre-activation is already ``[u; u,ⱼ; u,ⱼⱼ]``.
         """
         n_in = X.shape[1]
-        derivs = self._derivs
-        cache = []
-        # Layer 1: A,ⱼ = eⱼᵀ W₁ is row j of W₁ for every point, and A,ⱼⱼ = 0.
-        W = Ws[0]
-        A = X @ W[1:] + W[0]
-        Aj = W[1:][:, None, :]  # n×1×p
-        F, F1, F2, F3 = derivs(A, keep)
-        p = A.shape[1]
-        Z = np.empty((1 + 2 * n_in, len(X), p))
-        Z[0] = F
-        Z[1 : 1 + n_in] = F1 * Aj
-        Z[1 + n_in :] = F2 * (Aj * Aj)
-        if keep:
-            cache.append((Aj, None, F1, F2, F3, None))
-        for W in Ws[1:-1]:
-            k, m, n = Z.shape
-            Aall = (Z.reshape(k * m, n) @ W[1:]).reshape(k, m, -1)
-            Aall[0] += W[0]
-            A, Aj, Ajj = Aall[0], Aall[1 : 1 + n_in], Aall[1 + n_in :]
-            F, F1, F2, F3 = derivs(A, keep)
-            Znew = np.empty_like(Aall)
-            Znew[0] = F
-            Znew[1 : 1 + n_in] = F1 * Aj
-            Znew[1 + n_in :] = F2 * (Aj * Aj) + F1 * Ajj
-            if keep:
-                cache.append((Aj, Ajj, F1, F2, F3, Z))
-            Z = Znew
-        W = Ws[-1]
-        k, m, n = Z.shape
-        out = Z.reshape(k * m, n) @ W[1:, 0]
-        out = out.reshape(k, m)
-        u = out[0] + W[0, 0]
-        ux = out[1 : 1 + n_in].T
-        uxx = out[1 + n_in :].T
-        if keep:
-            cache.append(Z)
-        return u, ux, uxx, (cache, X)
+        Xs = with_derivative_rows(X)
+        ones = Xs[:, :1]  # 1 on the value rows, 0 on the derivative rows
+        step = InputDerivativeStep(n_in, self._derivs, keep)
+        As, _, Hbars = propagate(Xs, Ws, [step] * (len(Ws) - 1) + [identity], ones)
+        out = As[-1].reshape(1 + 2 * n_in, len(X))
+        u, ux, uxx = out[0], out[1 : 1 + n_in].T, out[1 + n_in :].T
+        # The reverse sweep needs f′, f″, f‴ and A,ⱼ, A,ⱼⱼ per hidden layer and every layer's
+        # stacked input [X̄ₛ, H̄₁, …]: all kept from this one pass.
+        return u, ux, uxx, (step.kept, [Xs] + Hbars, n_in)
 
     def backward(self, Ws, cache, gu, gux, guxx, per_point=False):
         """Reverse sweep: ∂L/∂vec(W̄ₗ) for all l, given ∂L/∂u, ∂L/∂uₓ, ∂L/∂uₓₓ per point.
 
         Through ``H = f(A)``, ``H,ⱼ = f′ A,ⱼ``, ``H,ⱼⱼ = f″ A,ⱼ² + f′ A,ⱼⱼ`` (all element-wise):
         ``Ā,ⱼⱼ = f′ H̄,ⱼⱼ``, ``Ā,ⱼ = f′ H̄,ⱼ + 2 f″ A,ⱼ H̄,ⱼⱼ`` and
-        ``Ā = f′ H̄ + Σⱼ [f″ A,ⱼ H̄,ⱼ + (f‴ A,ⱼ² + f″ A,ⱼⱼ) H̄,ⱼⱼ]``; through ``A = Z W`` (stacked):
-        ``∂L/∂W = Zᵀ Ā``, ``Z̄ = Ā Wᵀ``, and the bias collects the value rows of Ā.
+        ``Ā = f′ H̄ + Σⱼ [f″ A,ⱼ H̄,ⱼ + (f‴ A,ⱼ² + f″ A,ⱼⱼ) H̄,ⱼⱼ]``; through ``A = Z W̄`` (Z the
+        stacked input ``[H̄; [0 H,ⱼ]; [0 H,ⱼⱼ]]``): ``∂L/∂W̄ = Zᵀ Ā`` (its bias row collects the
+        value rows of Ā alone, the derivative rows having 0 there) and ``∂L/∂H = Ā Wᵀ``.
 
         Every row of every matrix belongs to one point, so ``Zᵀ Ā`` is a sum over points of
         one outer product each. With ``per_point=True`` that sum is not taken: row i of the
         m×P result is the gradient of point i's share alone. Seeding point i with the partials
         of residual i then gives the residual Jacobian ``D_θ ρ`` row by row, in one sweep.
         """
-        layers, X = cache
-        n_in = X.shape[1]
+        layers, Zs, n_in = cache
+        k = 1 + 2 * n_in
+        m = len(gu)
         grads = [None] * len(Ws)
 
         def outer(Z, Abar):  # Σ over stacked blocks (and points, unless per_point) of Zᵀ Ā
             if per_point:
-                return np.einsum("kma,kmb->mab", Z, Abar)
-            return Z.reshape(-1, Z.shape[-1]).T @ Abar.reshape(-1, Abar.shape[-1])
+                return np.einsum("kma,kmb->mab", Z.reshape(k, m, -1), Abar)
+            return Z.T @ Abar.reshape(-1, Abar.shape[-1])
 
-        def total(v):  # Σ over points, unless per_point
-            return v if per_point else v.sum(axis=0)
-
-        # Output layer (linear): out = Z w + b on the value block only.
-        Z = layers[-1]
-        Gout = np.concatenate([gu[None, :], gux.T, guxx.T])  # k×m
-        W = Ws[-1]
-        gb = total(gu[:, None, None])
-        grads[-1] = np.concatenate([gb, outer(Z, Gout[:, :, None])], axis=-2)
-        Zbar = Gout[:, :, None] * W[1:, 0]  # k×m×n
+        # Output layer (linear): its stacked pre-activation is [u; u,ⱼ; u,ⱼⱼ] itself.
+        Gout = np.concatenate([gu[None, :], gux.T, guxx.T])[:, :, None]  # k×m×1
+        grads[-1] = outer(Zs[-1], Gout)
+        Hbar = Gout * Ws[-1][1:, 0]  # ∂L/∂[H; H,ⱼ; H,ⱼⱼ], k×m×p
         for li in range(len(Ws) - 2, -1, -1):
-            Aj, Ajj, F1, F2, F3, Zprev = layers[li]
-            Hb, Tb, Sb = Zbar[0], Zbar[1 : 1 + n_in], Zbar[1 + n_in :]
+            Aj, Ajj, F1, F2, F3 = layers[li]
+            Hb, Tb, Sb = Hbar[0], Hbar[1 : 1 + n_in], Hbar[1 + n_in :]
             F2Aj = F2 * Aj
-            Abar = F1 * Hb + np.sum(F2Aj * Tb + F3 * (Aj * Aj) * Sb, axis=0)
-            if Ajj is not None:
-                Abar += np.sum(F2 * Ajj * Sb, axis=0)
-            Ajbar = F1 * Tb + 2.0 * F2Aj * Sb
-            W = Ws[li]
-            gb = total(Abar[:, None, :])
-            if li == 0:
-                # A = X W + b and A,ⱼ = row j of W (same for all points), A,ⱼⱼ = 0.
-                gW = outer(X[None], Abar[None]) + total(np.moveaxis(Ajbar, 0, 1))
-            else:
-                Ajjbar = F1 * Sb
-                Aall = np.concatenate([Abar[None], Ajbar, Ajjbar])
-                gW = outer(Zprev, Aall)
-                Zbar = Aall @ W[1:].T
-            grads[li] = np.concatenate([gb, gW], axis=-2)
+            Abar = F1 * Hb + np.sum(F2Aj * Tb + (F3 * (Aj * Aj) + F2 * Ajj) * Sb, axis=0)
+            Aall = np.concatenate([Abar[None], F1 * Tb + 2.0 * F2Aj * Sb, F1 * Sb])
+            grads[li] = outer(Zs[li], Aall)
+            if li:
+                Hbar = Aall @ Ws[li][1:].T
         if per_point:
             # vec is column-major: column j of W̄ₗ is contiguous.
-            return np.concatenate([g.swapaxes(1, 2).reshape(len(X), -1) for g in grads], axis=1)
+            return np.concatenate([g.swapaxes(1, 2).reshape(m, -1) for g in grads], axis=1)
         return np.concatenate([g.ravel(order="F") for g in grads])
 
     # --- public evaluation -------------------------------------------------------------------
@@ -282,11 +245,9 @@ class PINN:
         Implements ``Hₗ = f(H̄ₗ₋₁ W̄ₗ)`` for the hidden layers and ``u = H̄_L w̄`` at the end.
         """
         X = self._inputs(x)
-        H = X
         Ws = self.unflatten(self._theta)
-        for W in Ws[:-1]:
-            H = self.activation.f(H @ W[1:] + W[0])
-        return H @ Ws[-1][1:, 0] + Ws[-1][0, 0]
+        _, Hs, _ = propagate(closure(X), Ws, [self.activation] * (len(Ws) - 1) + [identity])
+        return Hs[-1][:, 0]
 
     def derivatives(self, x):
         """``(u, uₓ, uₓₓ)`` at the points x by the layer-by-layer propagation rules.

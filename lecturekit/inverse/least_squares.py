@@ -141,8 +141,8 @@ def _check_lam(lam, P):
     lam = finite_array(lam, "λ")
     if lam.shape != (P,):
         raise ValueError(
-            f"λ must be a scalar or a vector with one weight per coordinate of w̄, shape "
-            f"{shape_str((P,))}; got shape {shape_str(lam.shape)}"
+            f"λ must be a scalar or a vector of length P = {P} (one weight per coordinate of "
+            f"w̄, whose shape is {shape_str((P,))}); got shape {shape_str(lam.shape)}"
         )
     if np.any(lam < 0):
         i = int(np.argmin(lam))
@@ -239,13 +239,14 @@ def _not_finite(what, stacklevel=3):
 
 
 def _step_stop(step, w, xtol):
-    """The stops both solvers test on a fresh step δ: not finite, or ``‖δ‖ ≤ xtol·(‖w̄‖ + xtol)``.
+    """The stops both solvers test on a fresh step δ: not finite, or ``‖δ‖ ≤ xtol·(‖w̄‖ + xtol)``
+    (off at ``xtol = 0``).
 
     Returns ``(reason, converged)``, or None to go on.
     """
     if not np.all(np.isfinite(step)):
         return _not_finite("the step δ", stacklevel=4)
-    if _norm(step) <= xtol * (_norm(w) + xtol):
+    if xtol > 0 and _norm(step) <= xtol * (_norm(w) + xtol):
         return "step", True
     return None
 
@@ -374,8 +375,8 @@ def levenberg_marquardt(
     Stopping: ``‖∇Φ_λ‖∞ ≤ gtol`` ("gradient"), ``‖δ‖ ≤ xtol·(‖w̄‖ + xtol)`` ("step"), an
     accepted step whose actual and predicted decreases are both ``≤ ftol·Φ`` ("loss", the
     MINPACK rule), ``Φ ≤ target_loss`` ("target"), all four reported as converged;
-    ``xtol = 0`` and ``ftol = 0`` switch their rules off (a step is never exactly zero while
-    ∇Φ_λ ≠ 0, and an accepted step always decreases Φ). Not converged: ``max_iter``
+    ``xtol = 0`` and ``ftol = 0`` switch their rules off (an accepted step always decreases
+    Φ, so its decrease is never ``≤ 0·Φ``). Not converged: ``max_iter``
     iterations ("max_iter") and μ > 1e16 ("damping": no step decreases Φ at working
     precision; Φ may sit at its rounding floor, but the gradient test, the one evidence of a
     stationary point, has not passed, so this stop is never reported as converged).
@@ -466,12 +467,16 @@ def levenberg_marquardt(
         nfev += 1
         phi_new = _trial_objective(r_new, w_new, lam)
         with np.errstate(over="ignore", invalid="ignore"):
-            predicted = 0.5 * float(step @ (muD * step - grad))  # L(0) − L(δ) ≥ 0
+            # L(0) − L(δ) = −∇Φ_λᵀδ − ½‖Jδ‖² − ½δᵀΛδ, the model's decrease, for any δ
+            Jstep = J @ step
+            predicted = (
+                -float(grad @ step) - 0.5 * float(Jstep @ Jstep) - 0.5 * float(step @ (lam * step))
+            )
             rho = (phi - phi_new) / predicted if predicted > 0 else -1.0
         accepted = bool(phi_new < phi and rho > 0)
         if accepted:
             small = max(phi - phi_new, predicted) <= ftol * phi
-            w, r, phi = w_new, finite_array(r_new, "r(w̄)", 1), phi_new
+            w, r, phi = w_new, r_new, phi_new  # r_new is finite (_residual_or_inf)
             J = finite_array(jacobian(w), "J = D_w̄ r", 2)
             njev += 1
             with np.errstate(over="ignore", invalid="ignore"):

@@ -26,19 +26,16 @@ def test_sine_noise_has_the_requested_spread():
     assert abs(resid.mean()) < 0.01
 
 
-def test_same_seed_same_numbers_other_seed_other_numbers():
-    a = data.make_sine(30, 0.1, seed=7)
-    b = data.make_sine(30, 0.1, seed=7)
-    c = data.make_sine(30, 0.1, seed=8)
+# `drawn`: the returned array another seed must change, the sine's targets d (its inputs and
+# its noise are both drawn) and the moons' points X (their labels follow from the class sizes).
+@pytest.mark.parametrize("make, drawn", [(data.make_sine, 1), (data.make_moons, 0)])
+def test_same_seed_same_numbers_other_seed_other_numbers(make, drawn):
+    a = make(30, 0.1, seed=7)
+    b = make(30, 0.1, seed=7)
+    c = make(30, 0.1, seed=8)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
-    assert not np.array_equal(a[1], c[1])
-    m1 = data.make_moons(30, 0.1, seed=7)
-    m2 = data.make_moons(30, 0.1, seed=7)
-    m3 = data.make_moons(30, 0.1, seed=8)
-    np.testing.assert_array_equal(m1[0], m2[0])
-    np.testing.assert_array_equal(m1[1], m2[1])
-    assert not np.array_equal(m1[0], m3[0])
+    assert not np.array_equal(a[drawn], c[drawn])
 
 
 @pytest.mark.parametrize("m", [2, 7, 100])

@@ -94,22 +94,17 @@ def output_summary(nb):
     return cells, sorted(m["model_name"] for m in models), widget_outputs
 
 
-def test_recorded_run_matches_a_normal_execution(tmp_path):
-    """What nbval executed and the plugin stored in the cache has the outputs a build's own
-    execution (jupyter-cache, nbclient) gives: figures, cleared output, an Output widget's
-    capture kept inside the widget, updated displays, the widget state."""
-    nbformat = pytest.importorskip("nbformat")
-    jupyter_cache = pytest.importorskip("jupyter_cache")
-    from jupyter_cache.executors.utils import single_nb_execution
+def run_recorded(tmp_path, name, sources):
+    """Write a notebook of code cells ``sources`` to ``tmp_path / name`` and run it under nbval
+    with the recording plugin of notebooks/conftest.py, as ``make notebooks`` does.
 
+    Returns the notebook, its path, the finished pytest run and the cache folder.
+    """
+    nbformat = pytest.importorskip("nbformat")
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in RECORDED_CELLS]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    path = tmp_path / "recorded.ipynb"
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    path = tmp_path / name
     nbformat.write(nb, path)
     shutil.copy(ROOT / "notebooks" / "conftest.py", tmp_path / "conftest.py")
     cache_dir = tmp_path / "cache"
@@ -120,6 +115,18 @@ def test_recorded_run_matches_a_normal_execution(tmp_path):
         capture_output=True,
         text=True,
     )
+    return nb, path, run, cache_dir
+
+
+def test_recorded_run_matches_a_normal_execution(tmp_path):
+    """What nbval executed and the plugin stored in the cache has the outputs a build's own
+    execution (jupyter-cache, nbclient) gives: figures, cleared output, an Output widget's
+    capture kept inside the widget, updated displays, the widget state."""
+    nbformat = pytest.importorskip("nbformat")
+    jupyter_cache = pytest.importorskip("jupyter_cache")
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    nb, path, run, cache_dir = run_recorded(tmp_path, "recorded.ipynb", RECORDED_CELLS)
     assert run.returncode == 0, run.stdout + run.stderr
     cache = jupyter_cache.get_cache(cache_dir)
     recorded = cache.get_cache_bundle(cache.match_cache_notebook(nb).pk).nb
@@ -139,26 +146,8 @@ def test_recorded_run_matches_a_normal_execution(tmp_path):
 
 def test_recorded_run_skips_a_failing_notebook(tmp_path):
     """A notebook with a failing cell is not stored: the build executes it and fails there."""
-    nbformat = pytest.importorskip("nbformat")
     jupyter_cache = pytest.importorskip("jupyter_cache")
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("assert x == 2")]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    path = tmp_path / "failing.ipynb"
-    nbformat.write(nb, path)
-    shutil.copy(ROOT / "notebooks" / "conftest.py", tmp_path / "conftest.py")
-    cache_dir = tmp_path / "cache"
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax"]
-        + ["--nbval-current-env", "--record-into", str(cache_dir), path.name],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    nb, _, run, cache_dir = run_recorded(tmp_path, "failing.ipynb", ["x = 1", "assert x == 2"])
     assert run.returncode == 1, run.stdout + run.stderr
     with pytest.raises(KeyError):
         jupyter_cache.get_cache(cache_dir).match_cache_notebook(nb)

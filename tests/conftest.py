@@ -1,4 +1,5 @@
-"""Shared test helpers: optional dependencies skip locally but must be present in CI."""
+"""Shared test helpers: optional dependencies skip locally but must be present in CI; a seeded
+network problem."""
 
 from __future__ import annotations
 
@@ -24,3 +25,15 @@ def require(module: str, how: str):
 def require_torch():
     """PyTorch, the CPU build pinned in requirements-torch.txt."""
     return require("torch", "install it with `.venv/bin/pip install -r requirements-torch.txt`")
+
+
+def seeded_network(m: int, n: int, p: int, seed: int):
+    """A seeded problem for the one-hidden-layer network: ``X`` (m×n, standard normal, drawn
+    with ``seed``) and ``W̄ʰ``, ``w̄ᵒ`` from ``network.init_weights(n, p, seed=seed)``."""
+    import numpy as np
+
+    from lecturekit import network
+
+    X = np.random.default_rng(seed).normal(size=(m, n))
+    Wh, wo = network.init_weights(n, p, seed=seed)
+    return X, Wh, wo

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import seeded_network
 
 from lecturekit import elementwise, jacobians, linear, network
 from lecturekit.activations import get_activation
@@ -22,10 +23,7 @@ NBAR, PBAR = N + 1, P + 1
 
 @pytest.fixture(scope="module")
 def net():
-    rng = np.random.default_rng(721)
-    X = rng.normal(size=(M, N))
-    Wh, wo = network.init_weights(N, P, seed=721)
-    return X, Wh, wo
+    return seeded_network(M, N, P, seed=721)
 
 
 def fd_wrt_Wh(X, Wh, wo, f, g):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import seeded_network
 
 from lecturekit import autodiff, jacobians, network
 from lecturekit.activations import get_activation
@@ -15,10 +16,7 @@ M, N, P = 5, 2, 3
 
 @pytest.fixture(scope="module")
 def net():
-    rng = np.random.default_rng(4)
-    X = rng.normal(size=(M, N))
-    Wh, wo = network.init_weights(N, P, seed=4)
-    return X, Wh, wo
+    return seeded_network(M, N, P, seed=4)
 
 
 def test_correct_answer_is_correct(net):
@@ -253,9 +251,7 @@ def test_all_zeros_is_called_all_zeros(net):
 
 def test_all_zeros_is_wrong_when_the_expected_entries_are_tiny():
     # A saturated output sigmoid: every entry of D_W̄ʰ y is far below an absolute 1e-8.
-    rng = np.random.default_rng(7)
-    X = rng.normal(size=(M, N))
-    Wh, wo = network.init_weights(N, P, seed=7)
+    X, Wh, wo = seeded_network(M, N, P, seed=7)
     wo[0] = 30.0  # z ≈ 30, so g′(z) = σ(z)(1 − σ(z)) ≈ e⁻³⁰ ≈ 1e-13
     D = jacobians.dy_dWh(X, Wh, wo, "tanh", "sigmoid")
     assert 0 < np.max(np.abs(D)) < 1e-10  # the premise: an absolute tolerance would pass 0

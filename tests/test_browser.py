@@ -30,27 +30,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from _browser import chromium, require_chromium
 from book_toc import toc_documents
-from conftest import IN_CI, require
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SITE = ROOT / "_build" / "html"
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-INSTALL_HINT = (
-    "install Debian's Chromium as root: `apt-get update && apt-get install -y chromium` "
-    "(never `playwright install`; set CHROMIUM_PATH if it lives elsewhere)"
-)
 # pydata-sphinx-theme logs this on a first visit with empty localStorage; it is harmless.
 KNOWN_THEME_NOISE = ("Got invalid theme mode",)
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
@@ -111,20 +97,9 @@ def base_url(site: Path):
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium under playwright; skip (or fail under CI) when either is missing."""
-    if not CHROMIUM.exists():
-        msg = f"Chromium not found at {CHROMIUM}: {INSTALL_HINT}"
-        if IN_CI:
-            pytest.fail(f"CI must run the browser test: {msg}")
-        pytest.skip(msg)
-    require("playwright.sync_api", "install the pinned requirements (`make venv`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    require_chromium("the browser test")
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ nothing into the repository). Its settings turn windowing off, so every cell is 
 For every chapter: no raw MyST is visible (directive fences, ``(label)=`` targets, roles such
 as ``{eq}``), every solution is a closed dropdown, and no solution code is on screen. For one
 explorer in each chapter that has one: run the cells up to it, move a control, and the figure
-changes. Chromium and playwright as in ``tests/test_browser.py``; without Chromium the tests
+changes. Chromium and playwright as in ``tests/_browser.py``; without Chromium the tests
 skip, under CI (``CI`` set) they fail.
 """
 
@@ -27,8 +27,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, require
-from test_browser import CHROMIUM, CHROMIUM_ARGS, INSTALL_HINT
+from _browser import chromium, require_chromium
+from conftest import require
 
 pytestmark = pytest.mark.browser
 
@@ -60,11 +60,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on a copy of the notebooks; yields its base URL and token."""
-    if not CHROMIUM.exists():
-        msg = f"Chromium not found at {CHROMIUM}: {INSTALL_HINT}"
-        if IN_CI:
-            pytest.fail(f"CI must run the JupyterLab test: {msg}")
-        pytest.skip(msg)
+    require_chromium("the JupyterLab test")
     require("jupyterlab_myst", "install the pinned requirements (`make venv`)")
     work = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns("*.py"))
@@ -118,15 +114,8 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(lab):
-    require("playwright.sync_api", "install the pinned requirements (`make venv`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -18,52 +18,28 @@ import time
 
 import numpy as np
 
-from lecturekit import network, train
-from lecturekit.vectorise import closure
+from lecturekit import measure, network, train
 
 SIZES = [(100, 1, 20), (1000, 10, 64), (4096, 64, 256), (16384, 128, 512)]
-
-
-def passes(X, d, Wh, wo):
-    """The passes of one gradient, each a function of the arrays the previous ones made."""
-    Xbar = closure(X)
-    A = Xbar @ Wh
-    H = np.tanh(A)
-    Hbar = network.with_ones(H)
-    z = Hbar @ wo
-    dz = z - d
-    dA = np.outer(dz, wo[1:]) * (1.0 - H * H)
-    return {
-        "X̄ W̄ʰ (product)": lambda: Xbar @ Wh,
-        "tanh": lambda: np.tanh(A),
-        "H̄ = [1 H], z = H̄ w̄ᵒ, δz": lambda: network.with_ones(H) @ wo - d,
-        "H̄ᵀ δz": lambda: dz @ Hbar,
-        "δA = (δz wᵒᵀ) ⊙ (1 − H ⊙ H)": lambda: np.outer(dz, wo[1:]) * (1.0 - H * H),
-        "X̄ᵀ δA (product)": lambda: (dA.T @ Xbar).T,
-        "whole gradient": lambda: train.loss_and_gradient(X, d, Wh, wo),
-    }
 
 
 def main(sizes):
     print(f"numpy {np.__version__}, load average at start: {os.getloadavg()}")
     for m, n, p in sizes:
+        profile = measure.profile_gradient(m, n, p)
         rng = np.random.default_rng(0)
         X, d = rng.normal(size=(m, n)), rng.normal(size=m)
         Wh, wo = network.init_weights(n, p, seed=1)
-        fns = passes(X, d, Wh, wo)
-        reps = max(5, min(200, int(3e7 / (m * p * (n + 10)))))
-        times = {k: [] for k in fns}
-        for _ in range(reps):
-            for k, fn in fns.items():
-                t0 = time.perf_counter()
-                fn()
-                times[k].append(time.perf_counter() - t0)
-        med = {k: statistics.median(v) for k, v in times.items()}
-        parts = sum(v for k, v in med.items() if k != "whole gradient")
-        print(f"\n(m, n, p) = ({m}, {n}, {p}), {reps} repetitions")
-        for k, v in med.items():
-            share = "" if k == "whole gradient" else f"{100 * v / parts:5.1f} %"
-            print(f"  {k:32s} {v * 1e3:9.3f} ms  {share}")
+        whole = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            train.loss_and_gradient(X, d, Wh, wo)
+            whole.append(time.perf_counter() - t0)
+        parts = sum(profile.values())
+        print(f"\n(m, n, p) = ({m}, {n}, {p})")
+        for k, v in profile.items():
+            print(f"  {k:32s} {v * 1e3:9.3f} ms  {100 * v / parts:5.1f} %")
+        print(f"  {'whole gradient':32s} {statistics.median(whole) * 1e3:9.3f} ms")
     print(f"\nload average at end: {os.getloadavg()}")
 
 

@@ -24,8 +24,8 @@ import numpy as np
 
 from . import autodiff
 from .jacobians import JacobianTooLarge, dy_dWh
-from .network import forward, init_weights
-from .vectorise import unvec
+from .network import forward, init_weights, with_ones
+from .vectorise import closure, unvec
 
 __all__ = [
     "time_call",
@@ -37,6 +37,8 @@ __all__ = [
     "compare_with_torch",
     "TorchRow",
     "TORCH_INSTALL",
+    "gradient_passes",
+    "profile_gradient",
 ]
 
 #: How to install the optional PyTorch comparison.
@@ -234,3 +236,60 @@ def compare_with_torch(sizes, repeat=3, threads=2, seed=0):
     finally:
         torch.set_num_threads(old_threads)
     return rows
+
+
+def gradient_passes(X, d, Wh, wo):
+    """The passes of one loss gradient (tanh hidden layer, identity output, ``ℓ = ½‖y − d‖²``).
+
+    The formulas of :func:`lecturekit.train.loss_and_gradient`, one callable per pass, each
+    reading the arrays the passes before it made (computed once here):
+
+    ``A = X̄ W̄ʰ``, ``H = tanh A``, ``z = [1 H] w̄ᵒ`` with ``δz = z − d``,
+    ``∂ℓ/∂w̄ᵒ = H̄ᵀ δz``, ``δA = (δz wᵒᵀ) ⊙ (1 − H ⊙ H)``, ``∂ℓ/∂W̄ʰ = X̄ᵀ δA``.
+
+    Returns
+    -------
+    dict of str to callable
+        In the order of the formulas; each call returns its pass's result.
+    """
+    Xbar = closure(np.asarray(X, dtype=float))
+    A = Xbar @ Wh
+    H = np.tanh(A)
+    Hbar = with_ones(H)
+    dz = Hbar @ wo - d
+    dA = np.outer(dz, wo[1:]) * (1.0 - H * H)
+    return {
+        "A = X̄ W̄ʰ (product)": lambda: Xbar @ Wh,
+        "H = tanh A": lambda: np.tanh(A),
+        "δz = [1 H] w̄ᵒ − d": lambda: with_ones(H) @ wo - d,
+        "H̄ᵀ δz": lambda: Hbar.T @ dz,
+        "δA = (δz wᵒᵀ) ⊙ (1 − H ⊙ H)": lambda: np.outer(dz, wo[1:]) * (1.0 - H * H),
+        "X̄ᵀ δA (product)": lambda: Xbar.T @ dA,
+    }
+
+
+def profile_gradient(m, n, p, repeats=None, seed=0):
+    """Median seconds of each pass of :func:`gradient_passes` at size (m, n, p).
+
+    The passes are timed in turn within each repetition (interleaved, so that load on the
+    machine affects them alike); ``repeats`` defaults to enough for about a second in all.
+    Data and weights are seeded normal draws.
+
+    Returns
+    -------
+    dict of str to float
+        Pass name to median seconds, in the order of the formulas.
+    """
+    rng = np.random.default_rng(seed)
+    X, d = rng.normal(size=(m, n)), rng.normal(size=m)
+    Wh, wo = init_weights(n, p, seed=seed + 1)
+    fns = gradient_passes(X, d, Wh, wo)
+    if repeats is None:
+        repeats = max(5, min(200, int(3e7 / (m * p * (n + 10)))))
+    times = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t0)
+    return {k: float(np.median(v)) for k, v in times.items()}

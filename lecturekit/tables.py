@@ -227,3 +227,22 @@ def reconstruction_table(u_exact, *, methods, u, mu, seconds, needs):
         err = relative_l2(u_k, u_exact)
         lines.append(f"{name:24s} {err:12.1e} {mu_k:8.3f} {sec:8.3f}s   {need}")
     return "\n".join(lines)
+
+
+def profile_table(profile):
+    """Markdown table of a gradient's passes: milliseconds and share of their sum.
+
+    Parameters
+    ----------
+    profile : dict of str to float
+        Pass name to seconds, e.g. :func:`lecturekit.measure.profile_gradient`.
+
+    Returns
+    -------
+    str
+    """
+    total = sum(profile.values())
+    if not total > 0:
+        raise ValueError(f"the passes' times must add up to more than 0 s; got {total!r}")
+    rows = [[name, f"{t * 1e3:.3g} ms", f"{100 * t / total:.0f} %"] for name, t in profile.items()]
+    return markdown_table(["pass", "time", "share"], rows)

@@ -123,3 +123,13 @@ def test_reconstruction_table_refuses_mismatched_columns_and_shapes():
             seconds=[1, 1],
             needs=["", ""],
         )
+
+
+def test_profile_table_shows_each_pass_and_its_share():
+    text = tables.profile_table({"A = X̄ W̄ʰ": 0.003, "H = tanh A": 0.001})
+    lines = text.splitlines()
+    assert lines[0] == "| pass | time | share |"
+    assert lines[2] == "| A = X̄ W̄ʰ | 3 ms | 75 % |"
+    assert lines[3] == "| H = tanh A | 1 ms | 25 % |"
+    with pytest.raises(ValueError, match="add up to more than 0 s"):
+        tables.profile_table({"nothing": 0.0})

@@ -41,8 +41,9 @@ def test_input_derivatives_match_finite_differences(layers, activation):
     np.testing.assert_allclose(uxx, fxx, rtol=0, atol=1e-5)
 
 
-def test_input_derivatives_two_inputs_match_finite_differences():
-    net = PINN([2, 7, 5, 1], seed=4)
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "softplus"])
+def test_input_derivatives_two_inputs_match_finite_differences(activation):
+    net = PINN([2, 7, 5, 1], activation=activation, seed=4)
     X = np.random.default_rng(0).uniform(-1, 1, (9, 2))
     u, du, d2u = net.derivatives(X)
     assert du.shape == d2u.shape == (9, 2)

@@ -9,7 +9,8 @@ text for :func:`reconstruction_table`, which a chapter prints.
 Chapter 6: :func:`gradient_memory_table`, the sweep of
 :func:`lecturekit.measure.sweep_gradient` at one m, with :func:`memory_exponent`, the fitted
 growth of its peak memory; :func:`torch_table`, the timings of
-:func:`lecturekit.measure.compare_with_torch`. Chapter 7: :func:`reconstruction_table`, the
+:func:`lecturekit.measure.compare_with_torch`; :func:`profile_table`, the passes of one gradient
+timed by :func:`lecturekit.measure.profile_gradient`. Chapter 7: :func:`reconstruction_table`, the
 PINN against the classical methods.
 """
 
@@ -22,6 +23,7 @@ __all__ = [
     "memory_exponent",
     "gradient_memory_table",
     "torch_table",
+    "profile_table",
     "reconstruction_table",
 ]
 

@@ -10,10 +10,11 @@ row, which does not depend on x)
 
 starting from ``H₀,ⱼ = eⱼᵀ`` (a row of the identity, the same for every point) and
 ``H₀,ⱼⱼ = 0``. The three quantities travel together as one stacked matrix per layer, so each
-layer costs one matrix product. The loss gradient with respect to every ``W̄ₗ`` and every
-physical parameter is the reverse sweep (vector–Jacobian products) through these formulas; the
-residual's own partial derivatives come from one evaluation on dual numbers
-(:mod:`lecturekit.pinn_dual`).
+layer costs one matrix product, on the package's one network core
+(:func:`lecturekit.network.propagate`, where the bias dropping out is derived). The loss
+gradient with respect to every ``W̄ₗ`` and every physical parameter is the reverse sweep
+(vector–Jacobian products) through these formulas; the residual's own partial derivatives
+come from one evaluation on dual numbers (:mod:`lecturekit.pinn_dual`).
 
 The loss is :class:`lecturekit.pinn.loss.PINNLoss`.
 """

@@ -239,10 +239,10 @@ def _not_finite(what, stacklevel=3):
 
 
 def _step_stop(step, w, xtol):
-    """The stops both solvers test on a fresh step δ: not finite, or ``‖δ‖ ≤ xtol·(‖w̄‖ + xtol)``
-    (off at ``xtol = 0``).
+    """The stops both solvers test on a fresh step δ.
 
-    Returns ``(reason, converged)``, or None to go on.
+    δ not finite ("not finite", with a warning) or ``‖δ‖ ≤ xtol·(‖w̄‖ + xtol)`` ("step", off at
+    ``xtol = 0``). Returns ``(reason, converged)``, or None to go on.
     """
     if not np.all(np.isfinite(step)):
         return _not_finite("the step δ", stacklevel=4)

@@ -481,7 +481,8 @@ def levenberg_marquardt(
             njev += 1
             with np.errstate(over="ignore", invalid="ignore"):
                 grad = J.T @ r + lam * w
-                scale = np.maximum(scale, np.sum(J * J, axis=0))
+                if damping == "marquardt":  # Levenberg's D = I needs no scale
+                    scale = np.maximum(scale, np.sum(J * J, axis=0))
             mu *= max(1 / 3, 1 - (2 * rho - 1) ** 3)
             nu = 2.0
         else:

@@ -48,7 +48,9 @@ class Activation:
     df_of_output: Callable | None = None
 
     def df_from(self, A, H):
-        """``f′(A)``, from the output ``H = f(A)`` when the identity allows it."""
+        """``f′(A)``, from the output ``H = f(A)`` when the identity allows it.
+
+        Always a new array (the backward pass multiplies into it in place)."""
         return self.df(A) if self.df_of_output is None else self.df_of_output(H)
 
     def __call__(self, z):

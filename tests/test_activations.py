@@ -61,3 +61,14 @@ def test_unknown_activation_lists_known():
         get_activation("swish")
     for name in NAMES:
         assert name in str(err.value)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_df_from_returns_a_new_array_the_backward_pass_may_overwrite(name):
+    act = ACTIVATIONS[name]
+    A = np.linspace(-2.0, 2.0, 12).reshape(3, 4)
+    H = act.f(A)
+    fp = act.df_from(A, H)
+    assert fp.shape == A.shape and fp.dtype == np.float64 and fp.flags.writeable
+    assert not np.shares_memory(fp, A) and not np.shares_memory(fp, H)
+    np.testing.assert_allclose(fp, act.df(A), rtol=1e-12, atol=1e-15)

@@ -36,14 +36,14 @@ $(STAMP): requirements.txt $(LOCK) pyproject.toml
 torch: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-torch.txt -c $(LOCK)
 
-# Re-resolve the lock from the direct pins, in a scratch venv outside the repository.
+# Re-resolve the lock from the direct pins, in a scratch venv outside the repository (without
+# the requirements' own `-c` line, which would hold the old lock).
 lock:
 	scratch=$$(mktemp -d) && \
 	$(PYTHON) -m venv $$scratch/venv && \
 	$$scratch/venv/bin/python -m pip install --quiet --upgrade pip && \
-	grep -v '^-e' requirements.txt > $$scratch/direct.txt && \
-	$$scratch/venv/bin/python -m pip install --quiet -r $$scratch/direct.txt \
-		-r requirements-torch.txt && \
+	grep -hv -e '^-e' -e '^-c' requirements.txt requirements-torch.txt > $$scratch/direct.txt && \
+	$$scratch/venv/bin/python -m pip install --quiet -r $$scratch/direct.txt && \
 	{ sed -n '/^#/p' $(LOCK); $$scratch/venv/bin/python -m pip freeze --all | grep -v '^-e'; } \
 		> $$scratch/lock.txt && \
 	mv $$scratch/lock.txt $(LOCK) && rm -rf $$scratch

@@ -109,6 +109,21 @@ def data_vector(d, m: int, name: str = "d"):
     return d
 
 
+def weight_vector(w, name, length, expected, *, allow_complex=False):
+    """Validate a bias-first weight vector such as ``w̄ᵒ``: ``length`` entries, finite.
+
+    A row or a column (1×k or k×1) is read as the vector it holds. ``expected`` says in the
+    lecture's symbols which length is needed and why, for the error, e.g.
+    ``"p̄ = p + 1 = 4 to match W̄ʰ (n̄×p = 3×3)"``.
+    """
+    w = finite_array(w, name, allow_complex=allow_complex)
+    if w.ndim == 2 and 1 in w.shape:
+        w = w.reshape(-1)
+    if w.ndim != 1 or w.size != length:
+        raise ValueError(f"{name} must have length {expected}; got shape {shape_str(w.shape)}")
+    return w
+
+
 def points(x, n_in: int, name: str):
     """Points of a network with ``n_in`` inputs as an m×n float matrix.
 

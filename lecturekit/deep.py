@@ -23,9 +23,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import array_bytes, check_memory, finite_array, format_bytes, shape_str
+from ._validate import (
+    array_bytes,
+    check_memory,
+    finite_array,
+    format_bytes,
+    shape_str,
+    weight_vector,
+)
 from .activations import get_activation
-from .network import propagate, weight_vector
+from .network import propagate
 from .vectorise import closure, vec
 
 

@@ -18,9 +18,16 @@ from typing import NamedTuple
 import numpy as np
 import sympy as sp
 
-from ._validate import array_bytes, check_memory, finite_array, format_bytes, shape_str
+from ._validate import (
+    array_bytes,
+    check_memory,
+    finite_array,
+    format_bytes,
+    shape_str,
+    weight_vector,
+)
 from .activations import get_activation
-from .network import propagate, weight_vector
+from .network import propagate
 from .vectorise import closure, kron_vec_matrix, unvec, vec
 
 #: Largest mn for which :func:`jacobian_explicit` forms the dense mn × mn matrix.

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import finite_array, integer, real, shape_str
+from ._validate import finite_array, integer, real, shape_str, weight_vector
 from .activations import get_activation
 from .vectorise import closure
 
@@ -25,21 +25,6 @@ class Forward(NamedTuple):
     Hbar: np.ndarray  # m×p̄, H̄ = [1 H]
     z: np.ndarray  # m, z = H̄ w̄ᵒ (output pre-activation)
     y: np.ndarray  # m, y = g(z)
-
-
-def weight_vector(w, name, length, expected, *, allow_complex=False):
-    """Validate a bias-first weight vector such as ``w̄ᵒ``: ``length`` entries, finite.
-
-    A row or a column (1×k or k×1) is read as the vector it holds. ``expected`` says in the
-    lecture's symbols which length is needed and why, for the error, e.g.
-    ``"p̄ = p + 1 = 4 to match W̄ʰ (n̄×p = 3×3)"``.
-    """
-    w = finite_array(w, name, allow_complex=allow_complex)
-    if w.ndim == 2 and 1 in w.shape:
-        w = w.reshape(-1)
-    if w.ndim != 1 or w.size != length:
-        raise ValueError(f"{name} must have length {expected}; got shape {shape_str(w.shape)}")
-    return w
 
 
 def check_shapes(X, Wh, wo, *, allow_complex=False):

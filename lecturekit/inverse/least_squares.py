@@ -28,6 +28,7 @@ from .._validate import (
     integer,
     real,
     shape_str,
+    weight_vector,
 )
 from ..activations import get_activation
 from ..jacobians import structured_blocks
@@ -46,12 +47,9 @@ def pack_weights(Wh, wo):
     ndarray, shape (n̄p + p̄,)
     """
     Wh = finite_array(Wh, "W̄ʰ", 2, allow_complex=True)
-    wo = finite_array(wo, "w̄ᵒ", allow_complex=True).reshape(-1)
-    if wo.size != Wh.shape[1] + 1:
-        raise ValueError(
-            f"w̄ᵒ must have length p̄ = p + 1 = {Wh.shape[1] + 1} to match W̄ʰ "
-            f"(n̄×p = {shape_str(Wh.shape)}); got length {wo.size}"
-        )
+    p = Wh.shape[1]
+    expected = f"p̄ = p + 1 = {p + 1} to match W̄ʰ (n̄×p = {shape_str(Wh.shape)})"
+    wo = weight_vector(wo, "w̄ᵒ", p + 1, expected, allow_complex=True)
     return np.concatenate([vec(Wh), wo])
 
 

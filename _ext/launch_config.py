@@ -14,7 +14,8 @@ It also offers the URL to pages: the substitution ``{{ repository_url }}``; a ``
 directive, a code block in which ``{repository_url}`` is replaced by the URL (MyST does not
 substitute inside code fences); and a ``repo-file`` role, ``{repo-file}`tests/test_x.py::test_y```,
 which checks at build time that the file (and the test function) exists, warns otherwise,
-and links to its line in the repository when the URL is set.
+and links to its line in the repository when the URL is set, and ``repo_file_links`` is True
+(the student edition sets it False: its repository, the student release, has no tests).
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ class RepoFile(SphinxRole):
                     )
         literal = nodes.literal(target, target, classes=["repo-file"])
         url = repository_url(self.config)
-        if not url:
+        if not url or not self.config.repo_file_links:
             return [literal], []
         branch = self.config.html_theme_options.get("repository_branch") or "main"
         uri = f"{url}/blob/{branch}/{path}" + (f"#L{line}" if line else "")
@@ -134,6 +135,7 @@ def setup(app: Sphinx) -> dict:
     # Priority below the default 500 so the theme sees the final options.
     app.connect("config-inited", apply_repository_switch, priority=400)
     app.connect("config-inited", tag_repository, priority=401)
+    app.add_config_value("repo_file_links", True, "env", types=[bool])
     app.add_directive("repo-code", RepoCode)
     app.add_role("repo-file", RepoFile())
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

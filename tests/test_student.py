@@ -525,6 +525,24 @@ def test_an_output_written_earlier_is_replaced_whole(tmp_path):
     assert stray_temporaries(tmp_path) == []
 
 
+def test_an_output_changed_since_it_was_written_is_not_replaced(tmp_path):
+    root = small_book(tmp_path / "repo")
+    out = tmp_path / "out"
+    student.write_student_notebooks(root / "notebooks", out)
+    # What JupyterLab and a build add may go; it is made again.
+    (out / ".ipynb_checkpoints").mkdir()
+    (out / ".ipynb_checkpoints" / "01_a-checkpoint.ipynb").write_text("{}")
+    student.write_student_notebooks(root / "notebooks", out)
+    answered = (out / "01_a.ipynb").read_text().replace("answer = ...", "answer = X.T")
+    (out / "01_a.ipynb").write_text(answered)
+    (out / "notes.txt").write_text("mine")
+    before = snapshot(out)
+    with pytest.raises(student.StudentError, match="changed since") as error:
+        student.write_student_notebooks(root / "notebooks", out)
+    assert "01_a.ipynb: changed" in str(error.value) and "notes.txt: added" in str(error.value)
+    assert snapshot(out) == before and stray_temporaries(tmp_path) == []
+
+
 def test_the_install_cell_points_at_the_release_or_is_left_alone():
     nb = markdown(INSTALL_CELL, "Text")
     assert student.set_lecturekit_source(nb, "lecturekit @ git+https://x/y@v1")

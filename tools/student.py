@@ -28,7 +28,9 @@ written (a malformed notebook, or a solution directive without its pair, is an e
 names the file, the cell and the exercise); an output may not be its input, nor lie inside
 it, nor hold it; everything is written to a temporary folder beside the output, scanned for
 any solution left (:func:`leaks`), and only then moved into place. An existing output is
-replaced only when this tool wrote it (it holds the file ``.student-edition``).
+replaced only when this tool wrote it and nobody has changed it since (the file
+``.student-edition`` records a checksum of each file written): a student's answers in the
+student notebooks are never overwritten.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import hashlib
 import html
 import json
 import os
@@ -60,8 +63,13 @@ STUDENT_TAGS = ("hint", "answer", "check-answer", "worked-example")
 #: The first code cell of a chapter, which installs lecturekit where it is missing (Colab).
 INSTALL_TAG = "install-lecturekit"
 _INSTALL_LINE = re.compile(r'^(?P<indent>\s*)LECTUREKIT_SOURCE\s*=\s*(["\']).*\2\s*$', re.M)
-#: The file that marks a folder this tool wrote, and may therefore replace.
+#: The file that marks a folder this tool wrote, with a checksum of every file it wrote: the
+#: folder may be replaced only while nobody has changed or added a file (but those below).
 MARKER = ".student-edition"
+# What a build, a JupyterLab session or Python adds and can make again: never a person's work.
+_REGENERATED = shutil.ignore_patterns(
+    "_build", ".venv", "__pycache__", "*.ipynb_checkpoints", ".pytest_cache", ".ruff_cache"
+)
 # A fence that opens a block: backticks or colons (colon_fence), three or more.
 _OPEN = re.compile(r"^\s*(?P<fence>`{3,}|:{3,})\s*(?P<info>.*?)\s*$")
 _DIRECTIVE = re.compile(r"^\{(?P<name>[^}\s]+)\}\s*(?P<arg>.*)$")
@@ -434,6 +442,41 @@ def check_destination(source, out, skipped=()):
             f"the output {out} is a folder this tool did not write ({MARKER} is missing) and "
             "not empty: choose a new or empty folder; nothing in it was changed"
         )
+    changed = changed_since_written(out) if (out / MARKER).is_file() else []
+    if changed:
+        raise StudentError(
+            "\n".join(
+                [f"the output {out} was changed since this tool wrote it:", *changed]
+                + ["(copy your work elsewhere, or remove the folder; nothing was changed)"]
+            )
+        )
+
+
+def checksums(folder):
+    """``{relative path: sha256}`` of every file under ``folder`` but the regenerated ones."""
+    folder, found = Path(folder), {}
+    for parent, subfolders, names in os.walk(folder):
+        subfolders[:] = [d for d in subfolders if not _REGENERATED(parent, [d])]
+        for name in names:
+            path = Path(parent, name)
+            if name != MARKER and not _REGENERATED(parent, [name]):
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                found[path.relative_to(folder).as_posix()] = digest
+    return found
+
+
+def changed_since_written(folder):
+    """The files of ``folder`` changed, added or removed since this tool wrote it."""
+    try:
+        written = json.loads((Path(folder) / MARKER).read_text(encoding="utf-8"))["files"]
+    except (ValueError, KeyError, TypeError):
+        return [f"{MARKER} is not the record this tool writes"]
+    now = checksums(folder)
+    return sorted(
+        f"{name}: {'added' if name not in written else 'removed' if name not in now else 'changed'}"
+        for name in set(written) | set(now)
+        if written.get(name) != now.get(name)
+    )
 
 
 @contextlib.contextmanager
@@ -449,10 +492,11 @@ def staging(out):
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
         yield tmp
-        (tmp / MARKER).write_text(
-            "Written by tools/student.py: the student edition, without solutions.\n",
-            encoding="utf-8",
-        )
+        record = {
+            "written by": "tools/student.py: the student edition, without solutions",
+            "files": checksums(tmp),
+        }
+        (tmp / MARKER).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
         left = leaks(tmp)
         if left:
             raise StudentError("\n".join(["solutions left in the output:", *left]))

@@ -543,6 +543,22 @@ def test_an_output_changed_since_it_was_written_is_not_replaced(tmp_path):
     assert snapshot(out) == before and stray_temporaries(tmp_path) == []
 
 
+def test_lab_student_opens_changed_notebooks_as_they_are(tmp_path, monkeypatch, capsys):
+    root = small_book(tmp_path / "repo")
+    monkeypatch.setattr(student, "ROOT", root)
+    out = tmp_path / "out"
+    assert student.main(["notebooks", str(out), "--keep-changed"]) == 0
+    (out / "01_a.ipynb").write_text((out / "01_a.ipynb").read_text().replace("...", "X.T"))
+    before = snapshot(out)
+    assert student.main(["notebooks", str(out)]) == 1
+    assert "changed since" in capsys.readouterr().err
+    assert student.main(["notebooks", str(out), "--keep-changed"]) == 0
+    assert "kept as it is" in capsys.readouterr().out
+    assert snapshot(out) == before
+    # Other errors still fail.
+    assert student.main(["notebooks", str(root / "notebooks"), "--keep-changed"]) == 1
+
+
 def test_the_install_cell_points_at_the_release_or_is_left_alone():
     nb = markdown(INSTALL_CELL, "Text")
     assert student.set_lecturekit_source(nb, "lecturekit @ git+https://x/y@v1")

@@ -86,6 +86,10 @@ class StudentError(Exception):
     """A problem with the input or the output, said in words; nothing has been written."""
 
 
+class ChangedOutput(StudentError):
+    """The output was changed since this tool wrote it (for example, a student's answers)."""
+
+
 # --- parsing MyST ------------------------------------------------------------------------------
 
 
@@ -444,7 +448,7 @@ def check_destination(source, out, skipped=()):
         )
     changed = changed_since_written(out) if (out / MARKER).is_file() else []
     if changed:
-        raise StudentError(
+        raise ChangedOutput(
             "\n".join(
                 [f"the output {out} was changed since this tool wrote it:", *changed]
                 + ["(copy your work elsewhere, or remove the folder; nothing was changed)"]
@@ -822,6 +826,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["notebooks", "book", "release"])
     parser.add_argument("out", type=Path)
+    parser.add_argument(
+        "--keep-changed",
+        action="store_true",
+        help="leave an output changed since it was written as it is, and say so (no error)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.what == "notebooks":
@@ -839,6 +848,11 @@ def main(argv=None):
                     "student_release.url in _config.yml is unset: the notebooks' install "
                     "cells still install lecturekit from where the full notebooks do"
                 )
+    except ChangedOutput as err:
+        if not args.keep_changed:
+            print(f"{parser.prog}: error: {err}", file=sys.stderr)
+            return 1
+        print(f"kept as it is, with your changes: {args.out}")
     except StudentError as err:
         print(f"{parser.prog}: error: {err}", file=sys.stderr)
         return 1

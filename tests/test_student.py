@@ -12,6 +12,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -292,10 +295,16 @@ def small_book(root):
     (root / "notebooks").mkdir(parents=True)
     (root / "book").mkdir()
     (root / "lecturekit").mkdir()
-    write_json(root / "notebooks" / "01_a.ipynb", markdown(INSTALL_CELL, *EXERCISE_CELLS))
-    write_json(root / "notebooks" / "02_b.ipynb", markdown(*EXERCISE_CELLS))
+    for name, cells in (("01_a", (INSTALL_CELL, *EXERCISE_CELLS)), ("02_b", EXERCISE_CELLS)):
+        nb = markdown(*cells)
+        nb["metadata"] = {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        }
+        write_json(root / "notebooks" / f"{name}.ipynb", nb)
     (root / "book" / "intro.md").write_text(
-        "# Intro\n\n```{exercise} P\n:label: ex-p\nDo.\n```\n\n```{solution} ex-p\nDone.\n```\n"
+        "# Intro\n\nSee {repo-file}`pyproject.toml`.\n\n"
+        "```{exercise} P\n:label: ex-p\nDo.\n```\n\n```{solution} ex-p\nDone.\n```\n"
     )
     (root / "lecturekit" / "__init__.py").write_text('"""The package."""\n')
     (root / "pyproject.toml").write_text('[project]\nname = "lecturekit"\n')
@@ -690,3 +699,44 @@ def test_without_a_release_the_student_edition_has_no_launch_or_repository_butto
     assert not set(options["launch_buttons"]) & {"binderhub_url", "colab_url", "jupyterhub_url"}
     assert "student edition" in options["announcement"]
     assert FULL_URL not in json.dumps(options)
+
+
+@pytest.mark.slow
+def test_a_built_student_edition_opens_the_release_and_never_the_full_repository(tmp_path):
+    """One small book, staged and built strictly as `make book-student` does (no execution)."""
+    root = small_book(tmp_path / "repo")
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["repository"]["url"] = FULL_URL
+    config["student_release"] = {"url": RELEASE_URL, "ref": RELEASE_REF}
+    config["execute"]["execute_notebooks"] = "off"
+    (root / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    shutil.copytree(ROOT / "_ext", root / "_ext")
+    shutil.copy(ROOT / "references.bib", root / "references.bib")
+    staged = student.stage_book(root, tmp_path / "staged")
+    build = subprocess.run(
+        [Path(sys.executable).parent / "jupyter-book", "build", staged, "-W", "-n", "--keep-going"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    site = staged / "_build" / "html"
+    pages = {p.relative_to(site).as_posix(): p.read_text() for p in site.rglob("*.html")}
+    chapter = pages["notebooks/01_a.html"]
+    slug = "course/student-notebooks"
+    assert (
+        f"https://mybinder.org/v2/gh/{slug}/{RELEASE_REF}?urlpath=lab/tree/notebooks/01_a.ipynb"
+        in chapter
+    )
+    assert (
+        f"https://colab.research.google.com/github/{slug}/blob/{RELEASE_REF}/notebooks/01_a.ipynb"
+        in chapter
+    )
+    assert f'href="{RELEASE_URL}"' in chapter and f"{RELEASE_URL}/issues/new" in chapter
+    for name in ("notebooks/01_a.html", "book/intro.html"):
+        assert "(student edition)</title>" in pages[name]
+        assert "The student edition: the exercises without their solutions." in pages[name]
+    assert "/blob/" not in pages["book/intro.html"], "no link to a file the release lacks"
+    for name, page in pages.items():
+        assert FULL_URL not in page, name
+        assert "secret" not in page, name

@@ -679,12 +679,19 @@ def release_readme(config, notebooks):
     first = Path(next(iter(notebooks))).name if notebooks else "01_linear_model.ipynb"
     chapters = "\n".join(f"- `notebooks/{Path(p).name}`" for p in notebooks)
     where = f"[{url}]({url})" if url else "the address your course gives you"
-    binder = colab = "(the address of this repository is not set yet)"
+    hub = (config.get("launch_buttons") or {}).get("binderhub_url") or "https://mybinder.org"
+    binder = f"Nothing to install: at <{hub}>, give this repository's address and launch it."
+    colab = (
+        "In Colab, open a notebook by File, Open notebook, GitHub and this repository's address."
+    )
     github = re.match(r"https://github\.com/([^/]+/[^/]+?)(?:\.git)?$", url)
     if github:
-        hub = (config.get("launch_buttons") or {}).get("binderhub_url") or "https://mybinder.org"
-        binder = f"{hub.rstrip('/')}/v2/gh/{github[1]}/{ref}?urlpath=lab/tree/notebooks"
-        colab = f"https://colab.research.google.com/github/{github[1]}/blob/{ref}/notebooks/{first}"
+        launch = f"{hub.rstrip('/')}/v2/gh/{github[1]}/{ref}?urlpath=lab/tree/notebooks"
+        binder = f"Nothing to install: open <{launch}>."
+        colab = (
+            "Open a notebook in Colab, for example "
+            f"<https://colab.research.google.com/github/{github[1]}/blob/{ref}/notebooks/{first}>."
+        )
     return f"""# {title}: the notebooks
 
 The chapters of the course as Jupyter notebooks, with their exercises and without their
@@ -706,21 +713,23 @@ python3 -m venv .venv
 
 (on Windows: `.venv\\Scripts\\python` and `.venv\\Scripts\\jupyter`), or simply `make lab`.
 JupyterLab opens in your browser; run a notebook's cells from the top with Shift + Enter.
-PyTorch, used by two optional comparisons, is installed by
+PyTorch, used by optional comparisons, is installed by
 `.venv/bin/python -m pip install -r requirements-torch.txt` (or `make torch`).
 
 ## On Binder
 
-Nothing to install: open {binder} and wait for the environment to build (the first start
-can take several minutes). Binder sessions are temporary: download your notebooks before you
-close the tab.
+{binder}
+
+Wait for the environment to build (the first start can take several minutes). Binder sessions
+are temporary: download your notebooks before you close the tab.
 
 ## On Colab
 
-Open a notebook from this repository in Colab, for example {colab}. The first cell of every
-chapter installs `lecturekit` from this repository when it is missing; run the notebook from
-the top. Colab does not render the book's MyST markup, so exercises and hints show as plain
-text there.
+{colab}
+
+The first cell of every chapter installs `lecturekit` from this repository when it is
+missing; run the notebook from the top. Colab does not render the book's MyST markup, so
+exercises and hints show as plain text there.
 """
 
 

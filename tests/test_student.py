@@ -391,6 +391,17 @@ def test_a_missing_input_folder_is_refused(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_input_without_notebooks_or_release_files_is_refused(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(student.StudentError, match="holds no notebook"):
+        student.write_student_notebooks(tmp_path / "empty", tmp_path / "out")
+    root = small_book(tmp_path / "repo")
+    (root / "requirements.txt").unlink()
+    with pytest.raises(student.StudentError, match="has no requirements.txt"):
+        student.write_release(root, tmp_path / "out")
+    assert not (tmp_path / "out").exists() and stray_temporaries(tmp_path) == []
+
+
 def test_a_folder_the_tool_did_not_write_is_never_replaced(tmp_path):
     root = small_book(tmp_path / "repo")
     mine = tmp_path / "mine"
@@ -572,6 +583,11 @@ def test_the_install_cell_points_at_the_release_or_is_left_alone():
     nb = markdown(INSTALL_CELL, "Text")
     assert student.set_lecturekit_source(nb, "lecturekit @ git+https://x/y@v1")
     assert sources(nb)[0].splitlines()[0] == 'LECTUREKIT_SOURCE = "lecturekit @ git+https://x/y@v1"'
+    commented = markdown(
+        ("code", "LECTUREKIT_SOURCE = 'a'  # pinned\nx = 1", ["install-lecturekit"])
+    )
+    student.set_lecturekit_source(commented, "b")
+    assert sources(commented) == ['LECTUREKIT_SOURCE = "b"  # pinned\nx = 1']
     assert sources(nb)[0].splitlines()[1:] == INSTALL_CELL[1].splitlines()[1:]
     without = markdown("Text", ("code", "import lecturekit", []))
     assert not student.set_lecturekit_source(without, "lecturekit @ git+https://x/y@v1")

@@ -62,7 +62,9 @@ EXERCISES = ("exercise", "exercise-start")
 STUDENT_TAGS = ("hint", "answer", "check-answer", "worked-example")
 #: The first code cell of a chapter, which installs lecturekit where it is missing (Colab).
 INSTALL_TAG = "install-lecturekit"
-_INSTALL_LINE = re.compile(r'^(?P<indent>\s*)LECTUREKIT_SOURCE\s*=\s*(["\']).*\2\s*$', re.M)
+_INSTALL_LINE = re.compile(
+    r'^(?P<indent>\s*)LECTUREKIT_SOURCE\s*=\s*(["\']).*?\2(?P<comment>\s*(?:#.*)?)$', re.M
+)
 #: The file that marks a folder this tool wrote, with a checksum of every file it wrote: the
 #: folder may be replaced only while nobody has changed or added a file (but those below).
 MARKER = ".student-edition"
@@ -250,12 +252,14 @@ def read_notebook(path):
     return nb
 
 
-def load_notebooks(paths):
-    """Read and check every notebook of ``paths`` before any is used.
+def load_notebooks(paths, folder):
+    """Read and check every notebook of ``paths`` (in ``folder``) before any is used.
 
     Returns ``{path: notebook}``; raises one :class:`StudentError` listing every problem of
-    every file (unreadable JSON, misplaced solution directives).
+    every file (unreadable JSON, misplaced solution directives), or saying there is none.
     """
+    if not paths:
+        raise StudentError(f"{folder} holds no notebook (*.ipynb): is it the right folder?")
     notebooks, problems = {}, []
     for path in paths:
         try:
@@ -360,7 +364,8 @@ def set_lecturekit_source(nb, requirement):
     if cell is None:
         return False
     text, count = _INSTALL_LINE.subn(
-        lambda m: f"{m['indent']}LECTUREKIT_SOURCE = {json.dumps(requirement)}", _source(cell)
+        lambda m: f"{m['indent']}LECTUREKIT_SOURCE = {json.dumps(requirement)}{m['comment']}",
+        _source(cell),
     )
     if count != 1:
         raise StudentError(
@@ -759,7 +764,7 @@ def write_student_notebooks(source, out, lecturekit_source=None):
     Returns the paths written. See the module's docstring for what is checked first.
     """
     check_destination(source, out)
-    notebooks = load_notebooks(sorted(Path(source).glob("*.ipynb")))
+    notebooks = load_notebooks(sorted(Path(source).glob("*.ipynb")), source)
     with staging(out) as tmp:
         names = [p.name for p in _write_student_notebooks(notebooks, tmp, lecturekit_source)]
     return [Path(out) / name for name in names]
@@ -776,7 +781,7 @@ def stage_book(root, out):
     root, out = Path(root).resolve(), Path(out).resolve()
     check_destination(root, out, skipped=_NOT_STAGED)
     files = book_files(root)
-    notebooks = load_notebooks([p for p in files if p.suffix == ".ipynb"])
+    notebooks = load_notebooks([p for p in files if p.suffix == ".ipynb"], root)
     pages = load_pages([p for p in files if p.suffix == ".md"])
     config = student_config(read_config(root))
     with staging(out) as tmp:
@@ -815,8 +820,15 @@ def write_release(root, out):
     archive = out.with_name(out.name + ".zip")
     if archive.exists() and not (out / MARKER).is_file():
         raise StudentError(f"{archive} exists and was not written with {out}: move it away")
+    missing = [
+        name
+        for name in ("lecturekit", "pyproject.toml", "requirements.txt")
+        if not (root / name).exists()
+    ]
+    if missing:
+        raise StudentError(f"{root} has no {', '.join(missing)}: a release needs them")
     config = read_config(root)
-    notebooks = load_notebooks(sorted((root / "notebooks").glob("*.ipynb")))
+    notebooks = load_notebooks(sorted((root / "notebooks").glob("*.ipynb")), root / "notebooks")
     with staging(out) as tmp:
         _write_student_notebooks(notebooks, tmp / "notebooks", release_requirement(config))
         shutil.copytree(root / "lecturekit", tmp / "lecturekit", ignore=_NOT_COPIED)

@@ -9,6 +9,7 @@ cannot forget it.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import re
@@ -236,6 +237,55 @@ def test_the_student_notebook_keeps_every_exercise_and_no_solution(path):
     assert solution_code, f"{path.name}: no solution code cell to check"
     assert not {cell["id"] for cell in result["cells"]} & set(solution_code)
     assert all(not cell.get("outputs") for cell in result["cells"])
+
+
+def python_names(cells):
+    """``(defined, used)``: the names the code cells assign, define or import, and read."""
+    defined, used = set(), set()
+    for cell in cells:
+        if cell["cell_type"] != "code":
+            continue
+        lines = "".join(cell["source"]).splitlines()
+        # IPython's magics and shell lines are not Python.
+        tree = ast.parse("\n".join(x for x in lines if not x.lstrip().startswith(("%", "!"))))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                (used if isinstance(node.ctx, ast.Load) else defined).add(node.id)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                defined.add(node.name)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                defined.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, ast.arg):
+                defined.add(node.arg)
+    return defined, used
+
+
+def used_but_defined_only_by_solutions(nb):
+    """Names the student notebook reads that only the removed solutions define."""
+    full_defined, _ = python_names(nb["cells"])
+    defined, used = python_names(student.student_notebook(nb)["cells"])
+    return (used & full_defined) - defined
+
+
+def test_a_name_that_only_a_solution_defines_is_found():
+    nb = markdown(
+        *EXERCISE_CELLS,
+        ("code", "print(answer, helper)", []),
+        "````{solution-start} ex-a\n````",
+        ("code", "helper = 2", ["solution"]),
+        "````{solution-end}\n````",
+    )
+    assert used_but_defined_only_by_solutions(nb) == {"helper"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_student_notebook_uses_no_name_that_only_a_solution_defines(path):
+    """Otherwise a student's Run All stops at the first cell after a removed solution."""
+    missing = used_but_defined_only_by_solutions(read(path))
+    assert not missing, (
+        f"{path.name}: the student notebook uses {sorted(missing)}, which only a solution "
+        "defines: define them outside the solution (or in the answer stub)"
+    )
 
 
 def test_the_staged_book_has_student_pages_and_everything_else_unchanged(tmp_path):

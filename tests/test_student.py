@@ -354,6 +354,8 @@ def small_book(root):
         write_json(root / "notebooks" / f"{name}.ipynb", nb)
     (root / "book" / "intro.md").write_text(
         "# Intro\n\nSee {repo-file}`pyproject.toml`.\n\n"
+        "```{only} student_edition\nOnly in the student edition.\n```\n\n"
+        "```{only} not student_edition\nOnly in the full edition.\n```\n\n"
         "```{exercise} P\n:label: ex-p\nDo.\n```\n\n```{solution} ex-p\nDone.\n```\n"
     )
     (root / "lecturekit" / "__init__.py").write_text('"""The package."""\n')
@@ -752,7 +754,7 @@ def test_the_student_edition_points_at_the_release_and_says_what_it_is():
     assert options["launch_buttons"]["binderhub_url"] and options["launch_buttons"]["colab_url"]
     assert "student edition" in options["announcement"] and RELEASE_URL in options["announcement"]
     assert FULL_URL not in json.dumps(staged)
-    assert staged["sphinx"]["config"]["repo_file_links"] is False
+    assert staged["sphinx"]["config"]["student_edition"] is True
 
 
 def test_without_a_release_the_student_edition_has_no_launch_or_repository_buttons():
@@ -803,6 +805,8 @@ def test_a_built_student_edition_opens_the_release_and_never_the_full_repository
         assert "(student edition)</title>" in pages[name]
         assert "The student edition: the exercises without their solutions." in pages[name]
     assert "/blob/" not in pages["book/intro.html"], "no link to a file the release lacks"
+    assert "Only in the student edition." in pages["book/intro.html"]
+    assert "Only in the full edition." not in pages["book/intro.html"]
     for name, page in pages.items():
         assert FULL_URL not in page, name
         assert "secret" not in page, name

@@ -625,7 +625,8 @@ def student_config(config):
     repository is the student release, so the launch (Binder, Colab), repository and issue
     buttons open the release and never the full notebooks. With no release configured the
     repository is left empty, and ``_ext/launch_config.py`` then leaves those buttons out.
-    Links to the repository's tests are dropped (the release has none).
+    ``student_edition`` tells ``_ext/launch_config.py`` (the ``student_edition`` tag; no
+    links to the repository's tests, which the release does not hold).
     """
     url, ref = release_setting(config)
     staged = copy.deepcopy(config)
@@ -647,7 +648,7 @@ def student_config(config):
         "use_edit_page_button": False,
     }
     sphinx = staged.setdefault("sphinx", {})
-    sphinx["config"] = {**(sphinx.get("config") or {}), "repo_file_links": False}
+    sphinx["config"] = {**(sphinx.get("config") or {}), "student_edition": True}
     return staged
 
 

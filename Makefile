@@ -20,7 +20,7 @@ OPTIMISED_NOTEBOOKS := notebooks/05_training.ipynb notebooks/07_pinns.ipynb \
 	notebooks/08_inverse_problems_view.ipynb
 
 .PHONY: book test lint unit notebooks build-strict strict-html browser test-kernels torch \
-	lock lab lab-test student book-student clean venv
+	lock lab lab-test student lab-student release book-student clean venv
 
 venv: $(STAMP)
 
@@ -97,18 +97,33 @@ browser: $(STAMP)
 lab-test: $(STAMP)
 	$(BIN)/python -m pytest tests/test_jupyterlab.py -q
 
-# Student notebooks, without solutions or outputs (tools/student.py).
+# Student notebooks, without solutions or outputs (tools/student.py). A folder whose
+# notebooks were changed since (a student's answers) is never overwritten: the tool refuses.
+STUDENT := _build/student
 student: $(STAMP)
-	$(BIN)/python tools/student.py notebooks _build/student/notebooks
+	$(BIN)/python tools/student.py notebooks $(STUDENT)/notebooks
+
+# What a student sees: the student notebooks in JupyterLab. Answers are saved in that folder,
+# which is then left as it is (not refreshed) until it is removed (`make clean` removes it).
+lab-student: $(STAMP)
+	$(BIN)/python tools/student.py notebooks $(STUDENT)/notebooks --keep-changed
+	$(BIN)/jupyter lab $(STUDENT)/notebooks
+
+# The student release: the tree a lecturer pushes to the public student repository
+# (student_release in _config.yml), and its zip. README: "JupyterLab, student notebooks ...".
+release: $(STAMP)
+	$(BIN)/python tools/student.py release $(STUDENT)/release
 
 # The student edition of the book: a staged copy whose notebooks and pages are the student
-# versions, built (its notebooks executed) into _build/student/html.
-book-student: $(STAMP)
-	$(BIN)/python tools/student.py book _build/student/book
-	$(BUILD_ENV) $(BIN)/jupyter-book build _build/student/book --keep-going
-	rm -rf _build/student/html
-	mv _build/student/book/_build/html _build/student/html
-	@echo "Open: file://$(CURDIR)/_build/student/html/index.html"
+# versions and whose buttons open the student release, built (its notebooks executed) into
+# _build/student/html, with the release's zip beside the pages for the site to link.
+book-student: release
+	$(BIN)/python tools/student.py book $(STUDENT)/book
+	$(BUILD_ENV) $(BIN)/jupyter-book build $(STUDENT)/book --keep-going
+	rm -rf $(STUDENT)/html
+	mv $(STUDENT)/book/_build/html $(STUDENT)/html
+	cp $(STUDENT)/release.zip $(STUDENT)/html/student-release.zip
+	@echo "Open: file://$(CURDIR)/$(STUDENT)/html/index.html"
 
 # After `make test`: the optimisation tests and chapters again under each OpenBLAS kernel in
 # KERNELS, the variable set for each command alone. .ci/blas_kernel.py first shows which

@@ -14,7 +14,12 @@ It also offers the URL to pages: the substitution ``{{ repository_url }}``; a ``
 directive, a code block in which ``{repository_url}`` is replaced by the URL (MyST does not
 substitute inside code fences); and a ``repo-file`` role, ``{repo-file}`tests/test_x.py::test_y```,
 which checks at build time that the file (and the test function) exists, warns otherwise,
-and links to its line in the repository when the URL is set.
+and links to its line in the repository when the URL is set (not in the student edition, whose
+repository, the student release, holds no tests).
+
+The student edition (``tools/student.py book``) sets ``student_edition: true`` under
+``sphinx.config``; the Sphinx tag ``student_edition`` is then set too, for text that holds only
+there (``{only} student_edition``) or only in the full edition (``{only} not student_edition``).
 """
 
 from __future__ import annotations
@@ -70,11 +75,16 @@ def apply_repository_switch(app: Sphinx, config: Config) -> None:
 
 
 def tag_repository(app: Sphinx, config: Config) -> None:
-    """Set the Sphinx tag ``repository`` when a URL is configured, for ``{only} repository``."""
-    if repository_url(config):
-        app.tags.add("repository")
-    elif app.tags.has("repository"):
-        app.tags.remove("repository")
+    """Set the Sphinx tag ``repository`` when a URL is configured, for ``{only} repository``,
+    and the tag ``student_edition`` in the student edition."""
+    for tag, on in (
+        ("repository", bool(repository_url(config))),
+        ("student_edition", bool(config.student_edition)),
+    ):
+        if on:
+            app.tags.add(tag)
+        elif app.tags.has(tag):
+            app.tags.remove(tag)
 
 
 class RepoCode(SphinxDirective):
@@ -123,7 +133,7 @@ class RepoFile(SphinxRole):
                     )
         literal = nodes.literal(target, target, classes=["repo-file"])
         url = repository_url(self.config)
-        if not url:
+        if not url or self.config.student_edition:
             return [literal], []
         branch = self.config.html_theme_options.get("repository_branch") or "main"
         uri = f"{url}/blob/{branch}/{path}" + (f"#L{line}" if line else "")
@@ -134,6 +144,7 @@ def setup(app: Sphinx) -> dict:
     # Priority below the default 500 so the theme sees the final options.
     app.connect("config-inited", apply_repository_switch, priority=400)
     app.connect("config-inited", tag_repository, priority=401)
+    app.add_config_value("student_edition", False, "env", types=[bool])
     app.add_directive("repo-code", RepoCode)
     app.add_role("repo-file", RepoFile())
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -124,7 +124,7 @@ def check_open_answer(**answers):
         False,
         "answered",
         f"{names}: answered. An answer in words cannot be marked by a program: compare yours "
-        "with the worked example above, then open the solution.",
+        "with the worked example below, then open the solution.",
         names,
     )
 

@@ -713,7 +713,7 @@ def check_third_derivative(third_derivative, model, x):
     return check(got, want, symbol)
 
 
-def oscillator_scales(k, mu=4.0, points=60, seed=0):
+def _oscillator_scales(k, mu=4.0, points=60, seed=0):
     """The sizes behind the choice of w_pde for ``u″ + μu′ + ku = 0``, ``u(0) = 1, u′(0) = 0``.
 
     Returns the mean square of the residual of the untrained ``PINN(layers=[1, 32, 32, 1],
@@ -734,7 +734,7 @@ def check_pde_weight(ms_residual_init, ms_ku_exact, w_pde_k100):
     """ex-07-weights: the two mean squares for k = 400 and a w_pde for k = 100."""
     if _unanswered(ms_residual_init, ms_ku_exact, w_pde_k100):
         return _not_answered("ms_residual_init, ms_ku_exact, w_pde_k100", "three numbers")
-    init, term = oscillator_scales(400.0)
+    init, term = _oscillator_scales(400.0)
     fb = check(float(ms_residual_init), init, "ms_residual_init", rtol=1e-6)
     if not fb.correct:
         return fb
@@ -748,7 +748,7 @@ def check_pde_weight(ms_residual_init, ms_ku_exact, w_pde_k100):
     fb = check(float(ms_ku_exact), term, "ms_ku_exact", rtol=1e-6)
     if not fb.correct:
         return fb
-    _, term100 = oscillator_scales(100.0)
+    _, term100 = _oscillator_scales(100.0)
     w = float(w_pde_k100)
     if math.isclose(w, 1 / 100.0**2, rel_tol=0.05):
         return _wrong(

@@ -427,7 +427,12 @@ def check_decay_factor(shrink_factor, eta_monotone):
             "is negative and the weight changes sign every step: not monotone.",
         )
     if not _close(got_eta, m / lam):
-        return check(got_eta, m / lam, "eta_monotone")
+        return _wrong(
+            "eta_monotone",
+            "values",
+            "at that η the factor of one step is not 0: the largest η for a monotone decay is "
+            "where the factor reaches 0.",
+        )
     return _ok("shrink_factor, eta_monotone", "the factor and the monotone range of η.")
 
 
@@ -730,13 +735,33 @@ def _oscillator_scales(k, mu=4.0, points=60, seed=0):
     return residual_init, term_exact
 
 
+def _mean_square_slip(value, want, symbol, of):
+    """Feedback on a mean square that does not match, without stating the expected number."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return _wrong(symbol, "unreadable", "a single number")
+    if math.isclose(value, want, rel_tol=1e-6):
+        return None
+    if math.isclose(value, math.sqrt(want), rel_tol=1e-6):
+        return _wrong(symbol, "root mean square", f"that is the root of the mean of {of}.")
+    if math.isclose(value, 60 * want, rel_tol=1e-6):
+        return _wrong(symbol, "sum", f"that is the sum of {of} over the 60 points, not the mean.")
+    return _wrong(
+        symbol,
+        "values",
+        f"not the mean of {of} over the 60 points of t_col: check the points, the network "
+        "(untrained, seed 0) and each term.",
+    )
+
+
 def check_pde_weight(ms_residual_init, ms_ku_exact, w_pde_k100):
     """ex-07-weights: the two mean squares for k = 400 and a w_pde for k = 100."""
     if _unanswered(ms_residual_init, ms_ku_exact, w_pde_k100):
         return _not_answered("ms_residual_init, ms_ku_exact, w_pde_k100", "three numbers")
     init, term = _oscillator_scales(400.0)
-    fb = check(float(ms_residual_init), init, "ms_residual_init", rtol=1e-6)
-    if not fb.correct:
+    fb = _mean_square_slip(ms_residual_init, init, "ms_residual_init", "r² = (u″ + μu′ + ku)²")
+    if fb is not None:
         return fb
     if math.isclose(float(ms_ku_exact), 400.0**2, rel_tol=0.05):
         return _wrong(
@@ -745,8 +770,8 @@ def check_pde_weight(ms_residual_init, ms_ku_exact, w_pde_k100):
             "that is k², the size of (k u)² where |u| = 1; average (k u)² over the points, where "
             "the oscillation has decayed.",
         )
-    fb = check(float(ms_ku_exact), term, "ms_ku_exact", rtol=1e-6)
-    if not fb.correct:
+    fb = _mean_square_slip(ms_ku_exact, term, "ms_ku_exact", "(k u)² at the exact solution")
+    if fb is not None:
         return fb
     _, term100 = _oscillator_scales(100.0)
     w = float(w_pde_k100)

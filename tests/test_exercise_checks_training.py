@@ -343,3 +343,24 @@ def test_residual_dof():
     assert xc.check_residual_dof(..., 20, Wh, wo).diagnosis == "not answered"
     assert xc.check_residual_dof(20 - 20, 20, Wh, wo).diagnosis == "bias left out"
     assert xc.check_residual_dof(31 - 20, 20, Wh, wo).diagnosis == "sign"
+
+
+def test_pde_weight_never_states_the_expected_number():
+    init, term = xc._oscillator_scales(400.0)
+    _, term100 = xc._oscillator_scales(100.0)
+    for args, diagnosis in [
+        ((1.0, term, 1 / term100), "values"),
+        ((np.sqrt(init), term, 1 / term100), "root mean square"),
+        ((60 * init, term, 1 / term100), "sum"),
+        ((init, 60 * term, 1 / term100), "sum"),
+    ]:
+        fb = xc.check_pde_weight(*args)
+        assert fb.diagnosis == diagnosis, fb
+        for number in (init, term):
+            assert f"{number:.4g}" not in fb.message and f"{number:.6g}" not in fb.message
+
+
+def test_decay_eta_without_stating_it():
+    fb = xc.check_decay_factor(lambda e, la, m: 1 - e * la / m, lambda la, m: m / la / 2)
+    assert fb.diagnosis == "values" and "factor reaches 0" in fb.message
+    assert "400" not in fb.message  # m/λ at the first test point is not given away

@@ -24,6 +24,7 @@ _LAZY = {
     "figures", "gallery", "inverse", "linear", "losses", "measure", "pinn",
     "pinn_dual", "plotting", "static_explorer", "tables", "train", "training_plots", "vectorise",
     "widgets",
+    "exercise_checks_training",  # the checks of the exercises of chapters 5–8
 }  # fmt: skip
 
 

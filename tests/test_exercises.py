@@ -288,7 +288,7 @@ def test_complex_answer_has_its_own_diagnosis():
 
 
 def test_unreadable_answer():
-    fb = check(None, np.ones(3), "y")
+    fb = check([1.0, None, 2.0], np.ones(3), "y")
     assert not fb.correct and fb.diagnosis == "unreadable" and "None" in fb.message
     fb = check([[1, 2], [3]], np.ones(3), "y")
     assert fb.diagnosis == "unreadable" and "different lengths" in fb.message

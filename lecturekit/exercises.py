@@ -105,7 +105,9 @@ class Feedback:
             colour, head = "#b3261e", f"✘ {html.escape(self.diagnosis)}:"
         return (
             f'<div style="border-left:4px solid {colour};padding:0.4em 0.8em;margin:0.3em 0">'
-            f'<b style="color:{colour}">{head}</b> {html.escape(self.message)}</div>'
+            f'<b style="color:{colour}">{head}</b> '
+            + html.escape(self.message).replace("\n", "<br>")  # one line per part
+            + "</div>"
         )
 
 

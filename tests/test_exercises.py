@@ -16,6 +16,7 @@ from lecturekit.exercises import (
     check_exercise,
     check_function,
     check_shape,
+    combine,
 )
 from lecturekit.vectorise import closure, vec
 
@@ -755,3 +756,13 @@ def test_ex_04_two_layers_barred_second_layer_is_named():
     expected = deep.dy_dWh1(*args)
     fb = check_function(with_bar, args, expected, "D_W̄₁ y", bias=("W̄₂", "W₂", 3))
     assert fb.diagnosis == "bias included" and "W̄₂" in fb.message and "W₂ (3 entries" in fb.message
+
+
+def test_an_answer_in_parts_is_one_feedback_with_a_line_per_part():
+    parts = [check(np.ones(2), np.ones(2), "a"), check(np.zeros(2), np.ones(2), "b")]
+    fb = combine(parts, "ex")
+    assert not fb.correct and fb.diagnosis == "values"
+    assert fb.message.count("\n") == 1 and fb.message.startswith("✔")
+    assert "<br>" in fb._repr_html_()
+    assert combine(parts[:1]).correct
+    assert combine([check(..., np.ones(2), "a")]).diagnosis == "not answered"

@@ -1349,11 +1349,9 @@ def _ex_03_relu_hat(a):
     from .network import predict
 
     Wh, wo = a.get("Wh_hat", ...), a.get("wo_hat", ...)
-    if _unanswered(Wh) or _unanswered(wo):
-        return [
-            check(..., np.zeros((2, 3)), "W̄ʰ", shape_label="2×3"),
-            check(..., np.zeros(4), "w̄ᵒ"),
-        ]
+    if _unanswered(Wh) or _unanswered(wo):  # say which of the two is still missing
+        stubs = [(Wh, np.zeros((2, 3)), "W̄ʰ"), (wo, np.zeros(4), "w̄ᵒ")]
+        return [check(..., shape, name) for given, shape, name in stubs if _unanswered(given)]
     x = np.linspace(-3, 3, 121)
     try:
         y = predict(x, Wh, wo, f="relu", g="identity")

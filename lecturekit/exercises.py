@@ -978,6 +978,19 @@ def check_function(student_fn, args, expected, symbol, *, name=None, bias=None, 
         result = student_fn(*args)
     except Exception as err:  # a student's code may raise anything; say what and where
         return _exception_feedback(err, name, symbol, bias)
+    if _unanswered(result):  # the stub's body, `return ...`
+        want = _describe(np.shape(_as_numpy(expected)))
+        return Feedback(
+            False,
+            "not answered",
+            (
+                f"{name} returns None: does it end with a return statement? It should return "
+                if result is None
+                else f"{name} is not written yet (it returns ...): write its body to return "
+            )
+            + f"{symbol} ({want}); run that cell, then run this one again.",
+            symbol,
+        )
     return check(result, expected, symbol, **context)
 
 

@@ -766,3 +766,13 @@ def test_an_answer_in_parts_is_one_feedback_with_a_line_per_part():
     assert "<br>" in fb._repr_html_()
     assert combine(parts[:1]).correct
     assert combine([check(..., np.ones(2), "a")]).diagnosis == "not answered"
+
+
+def test_a_function_without_return_is_asked_for_its_return_statement():
+    def forgot(x):
+        x + 1
+
+    fb = check_function(forgot, (1,), np.ones((2, 3)), "D")
+    assert (
+        fb.diagnosis == "not answered" and "return statement" in fb.message and "2×3" in fb.message
+    )

@@ -1,20 +1,14 @@
-"""Two hidden layers: the lecture's derivation carried one layer further.
+"""Two hidden layers: the lecture's network carried one layer further.
 
 The network is
 
 ``H₁ = f₁(X̄ W̄₁)``, ``H̄₁ = [1 H₁]``, ``H₂ = f₂(H̄₁ W̄₂)``, ``H̄₂ = [1 H₂]``, ``y = g(H̄₂ w̄ᵒ)``
 
 with ``X̄`` m×n̄, ``W̄₁`` n̄×p₁, ``W̄₂`` p̄₁×p₂ (bias rows first) and ``w̄ᵒ`` of length p̄₂.
-Write ``A₁ = X̄ W̄₁``, ``A₂ = H̄₁ W̄₂``, ``z = H̄₂ w̄ᵒ``, ``wᵒ = w̄ᵒ[1:]`` and ``W₂ = W̄₂[1:, :]``
-(the bias-free parts). The Jacobians, in numerator layout with columns in ``vec`` order, are
-
-* ``D_w̄ᵒ y = diag(g′(z)) H̄₂``                                                  (m × p̄₂)
-* ``D_W̄₂ y = [wᵒᵀ ⊗ diag(g′(z))] diag(f₂′(vec A₂)) (I_p₂ ⊗ H̄₁)``                (m × p̄₁p₂)
-* ``D_W̄₁ y = [wᵒᵀ ⊗ diag(g′(z))] diag(f₂′(vec A₂)) (W₂ᵀ ⊗ I_m)
-  diag(f₁′(vec A₁)) (I_p₁ ⊗ X̄)``                                                 (m × n̄p₁)
-
-The new factor ``W₂ᵀ ⊗ I_m`` is ``∂vec A₂/∂vec H₁``: from ``dA₂ = dH̄₁ W̄₂ = dH₁ W₂`` (the
-constant column of ``H̄₁`` does not move) and ``vec(I_m dH₁ W₂) = (W₂ᵀ ⊗ I_m) vec(dH₁)``.
+Its Jacobians with respect to ``W̄₁`` and ``W̄₂`` are the subject of chapter 4's exercise
+ex-04-two-layers, whose solution derives them; this module computes them in numerator layout,
+columns in ``vec`` order, literally (``method="kron"``) or without Kronecker products, and the
+unit tests check both against complex-step differences and prove them with sympy.
 """
 
 from __future__ import annotations
@@ -184,16 +178,15 @@ def _check_method(method, fw, max_bytes):
 def dy_dWh2(
     X, Wh1, Wh2, wo, f1="tanh", f2="tanh", g="identity", method="structured", max_bytes=None
 ):
-    """Jacobian with respect to the second hidden layer's weights.
+    """Jacobian ``D_W̄₂ y`` with respect to the second hidden layer's weights.
 
-    Implements ``D_W̄₂ y = [wᵒᵀ ⊗ diag(g′(z))] diag(f₂′(vec A₂)) (I_p₂ ⊗ H̄₁)``: the
-    one-hidden-layer formula with ``H̄₁`` in the place of ``X̄``.
+    The formula is derived in the solution of chapter 4's exercise ex-04-two-layers.
 
     Parameters
     ----------
     method : {"structured", "kron"}
-        ``"kron"`` forms the factors literally (for teaching; memory grows as m²);
-        ``"structured"`` scales rows of ``H̄₁`` instead, O(m·p̄₁·p₂).
+        ``"kron"`` forms the formula's factors literally (for teaching; memory grows as m²);
+        ``"structured"`` scales rows instead, O(m·p̄₁·p₂).
     max_bytes : int, optional
         Memory limit for ``"kron"`` (default: the package's one limit,
         :data:`lecturekit._validate.MAX_BYTES`).
@@ -221,16 +214,15 @@ def dy_dWh2(
 def dy_dWh1(
     X, Wh1, Wh2, wo, f1="tanh", f2="tanh", g="identity", method="structured", max_bytes=None
 ):
-    """Jacobian with respect to the first hidden layer's weights.
+    """Jacobian ``D_W̄₁ y`` with respect to the first hidden layer's weights.
 
-    Implements ``D_W̄₁ y = [wᵒᵀ ⊗ diag(g′(z))] diag(f₂′(vec A₂)) (W₂ᵀ ⊗ I_m)
-    diag(f₁′(vec A₁)) (I_p₁ ⊗ X̄)`` with ``W₂ = W̄₂[1:, :]``.
+    The formula is derived in the solution of chapter 4's exercise ex-04-two-layers.
 
     Parameters
     ----------
     method : {"structured", "kron"}
-        ``"kron"`` multiplies the five factors literally; ``"structured"`` uses
-        ``S₁ = (S₂ W₂ᵀ) ⊙ f₁′(A₁)`` with ``S₂ = g′(z) wᵒᵀ ⊙ f₂′(A₂)`` and scales rows of ``X̄``.
+        ``"kron"`` multiplies the formula's factors literally; ``"structured"`` scales rows
+        instead, O(m·n̄·p₁).
     max_bytes : int, optional
         As in :func:`dy_dWh2`.
 

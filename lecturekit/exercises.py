@@ -23,17 +23,21 @@ Example
 
 from __future__ import annotations
 
+import difflib
 import html
+import re
 import sys
+import traceback
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import finite_array, shape_str
+from ._validate import finite_array, real, shape_str
 
 #: The diagnoses :func:`check` can return (``Feedback.diagnosis``).
 DIAGNOSES = (
     "correct",
+    "not answered",
     "unreadable",
     "complex",
     "not finite",
@@ -44,13 +48,30 @@ DIAGNOSES = (
     "kronecker order",
     "missing factor",
     "values",
+    "error",
 )
 
 _CONTEXT_KEYS = ("wrt_shape", "of_shape", "bias_free", "shape_label", "rtol", "atol")
 
-#: The swapped-Kronecker hint forms ``I_p ⊗ X̄``-sized matrices literally; beyond this many
-#: rows (m·p) it is skipped, which only matters far beyond exercise sizes.
-_LITERAL_KRON_MAX_ROWS = 4000
+#: The diagnoses of a same-shape answer (reorderings, Kronecker order, missing factors) each
+#: form arrays the size of the answer, one at a time. Above this many entries they are
+#: skipped, before anything is allocated, and the answer is compared entry by entry only.
+_DIAGNOSE_MAX_ENTRIES = 2**20
+
+#: The swapped-Kronecker hint forms ``[wᵒᵀ ⊗ diag(g′)] diag(f′)`` (m × mp) and ``X̄ ⊗ I_p``
+#: (mp × n̄p) literally; it is skipped when they would hold more entries than this.
+_LITERAL_KRON_MAX_ENTRIES = 2**21
+
+
+def _suggest(word, options):
+    """``"; did you mean 'wrt_shape'?"`` for a near miss among ``options``, else ``""``."""
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _unanswered(x):
+    """Whether ``x`` is the stub of an answer cell: ``...`` (Ellipsis) or None."""
+    return x is ... or x is None
 
 
 @dataclass(frozen=True)
@@ -84,7 +105,9 @@ class Feedback:
             colour, head = "#b3261e", f"✘ {html.escape(self.diagnosis)}:"
         return (
             f'<div style="border-left:4px solid {colour};padding:0.4em 0.8em;margin:0.3em 0">'
-            f'<b style="color:{colour}">{head}</b> {html.escape(self.message)}</div>'
+            f'<b style="color:{colour}">{head}</b> '
+            + html.escape(self.message).replace("\n", "<br>")  # one line per part
+            + "</div>"
         )
 
 
@@ -99,6 +122,7 @@ class _Question:
     wrt_shape: tuple | None
     of_shape: tuple | None
     bias_free: bool
+    expected: np.ndarray
 
 
 # -- small helpers -------------------------------------------------------------------------------
@@ -210,6 +234,8 @@ def _as_numpy(x):
         return x.data
     arr = np.asarray(x)
     if arr.dtype == object:  # a sympy Matrix, or a list of Fractions: convert every entry
+        if any(v is None or v is ... for v in arr.flat):  # complex(None) would be NaN
+            raise TypeError("an entry is NoneType")
         arr = arr.astype(complex)
     return arr
 
@@ -217,17 +243,22 @@ def _as_numpy(x):
 def _read_student(student, q):
     """The answer as a real float array, or ``(diagnosis, message)`` saying why it is not one."""
     ask = f"return a numpy array, {_describe_want(q)}"
-    if student is None:
-        return None, (
-            "unreadable",
-            f"{q.symbol}: your answer is None; does your function end with a return "
-            f"statement? ({ask})",
-        )
+    if _unanswered(student):
+        return None, ("not answered", _not_answered_message(student, q.symbol, q.want))
     try:
         arr = _as_numpy(student)
+    except OverflowError:
+        return None, (
+            "not finite",
+            f"{q.symbol}: an entry of your answer is too large for a float (beyond about "
+            "1.8e308, where float64 overflows to inf): an exponential or a power that grew "
+            "without bound?",
+        )
     except (TypeError, ValueError) as err:
         reason = str(err).split("\n")[0]
-        if "inhomogeneous" in reason or "sequence" in reason:
+        if "NoneType" in reason:
+            reason = "an entry is None (a function without a return statement?)"
+        elif "inhomogeneous" in reason or "sequence" in reason:
             reason = "its rows have different lengths"
         elif "convert" in reason:
             reason = "an entry is not a number (a sympy symbol left in? substitute values)"
@@ -266,6 +297,21 @@ def _read_student(student, q):
             "large pre-activation, or from an uninitialised array (np.empty)",
         )
     return arr, None
+
+
+def _not_answered_message(student, symbol, want):
+    """The kind sentence a check cell prints before the answer cell has been filled in."""
+    expected = want if want[0].isalpha() or "(" in want else f"of shape {want}"
+    if student is None:
+        return (
+            f"{symbol} is not answered yet: it is None. If it comes from a function you "
+            "wrote, make sure the function ends with a return statement; otherwise replace "
+            f"None in the answer cell with your answer ({expected}) and run this cell again."
+        )
+    return (
+        f"{symbol} is not answered yet: replace the ... in the answer cell with your answer "
+        f"({expected}), run that cell, then run this one again."
+    )
 
 
 # -- the structure of D_W̄ʰ y ------------------------------------------------------------------
@@ -316,7 +362,8 @@ def _hidden_layer_hint(S, E, q):
         m = E.shape[0]
         formula = "D_W̄ʰ y = [wᵒᵀ ⊗ diag(g′(z))] · diag(f′(vec A)) · (I_p ⊗ X̄)"
 
-        if m * p <= _LITERAL_KRON_MAX_ROWS:  # formed literally, the way the mistake is made
+        if m * m * p + m * p * nbar * p <= _LITERAL_KRON_MAX_ENTRIES:  # formed literally,
+            # the way the mistake is made
             left = np.hstack([np.diag(C[:, j]) for j in range(p)])  # [wᵒᵀ⊗diag(g′)]diag(f′)
             swapped = left @ np.kron(Xbar, np.eye(p))
             if _close(S, swapped, q.tol) and not _close(swapped, E, q.tol):
@@ -447,29 +494,65 @@ def check(student, expected, symbol, **context) -> Feedback:
     ValueError
         If ``expected`` is not finite (that is a bug in the exercise, not in the answer).
     """
-    unknown = set(context) - set(_CONTEXT_KEYS)
+    q = _question(expected, symbol, context)
+    # Entries near the float64 limit: a difference may overflow to inf, which compares as
+    # "not close", as it should; numpy's warning would only distract.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _diagnose(student, q)
+
+
+def _question(expected, symbol, context) -> _Question:
+    """Validate what the exercise passes to :func:`check` (its mistakes raise: they are bugs)."""
+    unknown = sorted(set(context) - set(_CONTEXT_KEYS))
     if unknown:
-        raise TypeError(f"unknown context {sorted(unknown)}; known: {', '.join(_CONTEXT_KEYS)}")
-    rtol = float(context.get("rtol", 1e-6))
-    atol = float(context.get("atol", 1e-8))
+        raise TypeError(
+            f"check() got an unknown context {unknown[0]!r}{_suggest(unknown[0], _CONTEXT_KEYS)}"
+            f" (known: {', '.join(_CONTEXT_KEYS)})"
+        )
+    tolerances = {}
+    for key, default in (("rtol", 1e-6), ("atol", 1e-8)):
+        value = context.get(key)
+        tolerances[key] = default if value is None else real(value, key, minimum=0)
     shapes = {}
     for key in ("wrt_shape", "of_shape"):
         shp = context.get(key)
-        if shp is not None and (len(shp) != 2 or min(shp) < 1):
-            raise ValueError(f"{key} must be a pair (rows, columns); got {shp!r}")
-        shapes[key] = tuple(int(s) for s in shp) if shp is not None else None
-
-    E = finite_array(_as_numpy(expected), f"the expected {symbol}")
+        if shp is not None and (
+            np.ndim(shp) != 1
+            or len(shp) != 2
+            or not all(isinstance(k, (int, np.integer)) and k >= 1 for k in shp)
+        ):
+            raise ValueError(
+                f"{key} must be a pair of positive integers (rows, columns); got {shp!r}"
+            )
+        shapes[key] = tuple(int(k) for k in shp) if shp is not None else None
+    bias_free = context.get("bias_free", False)
+    if not isinstance(bias_free, (bool, np.bool_)):
+        raise TypeError(f"bias_free must be True or False; got {bias_free!r}")
+    if _unanswered(expected):
+        raise TypeError(
+            f"the expected {symbol} is {expected!r}: the exercise must pass its expected "
+            "answer as the second argument (the student's answer is the first)"
+        )
+    try:
+        E = finite_array(_as_numpy(expected), f"the expected {symbol}")
+    except OverflowError:
+        raise ValueError(f"the expected {symbol} has an entry beyond the float64 range") from None
     label = context.get("shape_label")
-    q = _Question(
+    return _Question(
         symbol=symbol,
         want=_describe(E.shape) + (f" ({label})" if label else ""),
-        tol=_tolerance(E, rtol, atol),
-        rtol=rtol,
+        tol=_tolerance(E, tolerances["rtol"], tolerances["atol"]),
+        rtol=tolerances["rtol"],
         wrt_shape=shapes["wrt_shape"],
         of_shape=shapes["of_shape"],
-        bias_free=bool(context.get("bias_free", False)),
+        bias_free=bool(bias_free),
+        expected=E,
     )
+
+
+def _diagnose(student, q) -> Feedback:
+    """The checks of :func:`check`, in its order, on a validated question."""
+    symbol = q.symbol
 
     def fb(diagnosis, message):
         return Feedback(diagnosis == "correct", diagnosis, message, symbol)
@@ -477,6 +560,7 @@ def check(student, expected, symbol, **context) -> Feedback:
     S, problem = _read_student(student, q)
     if problem is not None:
         return fb(*problem)
+    E = q.expected
 
     # A vector may arrive as a column, a row or (length 1) a scalar: 1-D arrays have no
     # orientation to get wrong. A one-entry answer is a number whatever its shape.
@@ -492,6 +576,15 @@ def check(student, expected, symbol, **context) -> Feedback:
     if _close(S, E, q.tol):
         err = float(np.max(np.abs(S - E))) if S.size else 0.0
         return fb("correct", f"correct: {symbol} ({q.want}) matches, max abs error {err:.1e}")
+
+    if E.size > _DIAGNOSE_MAX_ENTRIES:  # every diagnosis below forms arrays of this size
+        return fb(
+            "values",
+            f"{symbol} has the right shape ({q.want}) but wrong values: "
+            + _largest_error(S, E, q)
+            + f" (an answer of more than {_DIAGNOSE_MAX_ENTRIES} entries is compared entry "
+            "by entry only: check your code on a smaller problem for a diagnosis)",
+        )
 
     if S.ndim == 2 and S.shape[0] == S.shape[1] and _close(S.T, E, q.tol):
         return fb(
@@ -534,62 +627,56 @@ def check(student, expected, symbol, **context) -> Feedback:
 
 
 def _row_major_candidates(E, wrt_shape, of_shape):
-    """Expected answers reordered the way a row-major vec would order them."""
-    out = []
+    """Expected answers reordered the way a row-major vec would order them.
+
+    A generator: each candidate is formed only when the one before has been compared, so
+    the memory held is a few arrays of the answer's size, however many shapes are tried.
+    """
     if E.ndim == 1:
         shapes = [of_shape] if of_shape else _factor_pairs(E.size)
         for r, c in shapes:
             if r * c == E.size:
-                out.append(
-                    (
-                        f"your vector is the {r}×{c} matrix flattened row by row (vec of its "
-                        "transpose) instead of vec, which stacks columns",
-                        E[_row_major_perm((r, c))],
-                    )
+                yield (
+                    f"your vector is the {r}×{c} matrix flattened row by row (vec of its "
+                    "transpose) instead of vec, which stacks columns",
+                    E[_row_major_perm((r, c))],
                 )
     elif E.ndim == 2:
         rows, cols = E.shape
         col_shapes = [wrt_shape] if wrt_shape else _factor_pairs(cols)
         for r, c in col_shapes:
             if r * c == cols:
-                out.append(
-                    (
-                        f"the columns of your Jacobian follow the row-major order of the "
-                        f"{r}×{c} matrix you differentiate with respect to (vec of its "
-                        "transpose), not vec; swapping the factors of a Kronecker product "
-                        "reorders the columns the same way (X̄ ⊗ wᵒᵀ for wᵒᵀ ⊗ X̄)",
-                        E[:, _row_major_perm((r, c))],
-                    )
+                yield (
+                    f"the columns of your Jacobian follow the row-major order of the "
+                    f"{r}×{c} matrix you differentiate with respect to (vec of its "
+                    "transpose), not vec; swapping the factors of a Kronecker product "
+                    "reorders the columns the same way (X̄ ⊗ wᵒᵀ for wᵒᵀ ⊗ X̄)",
+                    E[:, _row_major_perm((r, c))],
                 )
         row_shapes = [of_shape] if of_shape else _factor_pairs(rows)
         for r, c in row_shapes:
             if r * c == rows:
-                out.append(
-                    (
-                        f"the rows of your Jacobian follow the row-major order of the {r}×{c} "
-                        "output (vec of its transpose), not vec",
-                        E[_row_major_perm((r, c)), :],
-                    )
+                yield (
+                    f"the rows of your Jacobian follow the row-major order of the {r}×{c} "
+                    "output (vec of its transpose), not vec",
+                    E[_row_major_perm((r, c)), :],
                 )
-                # An element-wise Jacobian built as diag(f′(A).ravel()) reorders both sides.
-                for rc, cc in col_shapes:
-                    if rc * cc == cols and (r, c) != (1, rows) and (rc, cc) != (1, cols):
-                        out.append(
-                            (
-                                f"both the rows and the columns of your Jacobian follow the "
-                                f"row-major order (of the {r}×{c} output and the {rc}×{cc} "
-                                "input): flatten with vec, which stacks columns",
-                                E[np.ix_(_row_major_perm((r, c)), _row_major_perm((rc, cc)))],
-                            )
-                        )
-        out.append(
-            (
-                "your matrix holds the right numbers filled in row by row: it was unvec'd "
-                "(or reshaped) in row-major order",
-                E.reshape(-1, order="F").reshape(E.shape),
-            )
+                # An element-wise Jacobian built as diag(f′(A).ravel()) reorders both sides
+                # the same way: D_A f(A) is square, its input and output of one shape. (Every
+                # pair of shapes would be quadratic in the number of factorisations.)
+                if rows == cols and (r, c) in col_shapes:
+                    perm = _row_major_perm((r, c))
+                    yield (
+                        f"both the rows and the columns of your Jacobian follow the row-major "
+                        f"order (of the {r}×{c} output and the {r}×{c} input): flatten with "
+                        "vec, which stacks columns",
+                        E[np.ix_(perm, perm)],
+                    )
+        yield (
+            "your matrix holds the right numbers filled in row by row: it was unvec'd "
+            "(or reshaped) in row-major order",
+            E.reshape(-1, order="F").reshape(E.shape),
         )
-    return out
 
 
 # -- answers of the wrong shape ------------------------------------------------------------------
@@ -698,6 +785,15 @@ def _extra_feedback(S, E, ax, head, q):
                 f"[1 M] adds, and without {them} yours is correct. So the bias column is "
                 "included: e.g. H̄ = [1 H] where H belongs, or X̄ where X belongs",
             )
+        if ax == 1 and _one_more_hidden_block(first, E, q.tol):
+            return (
+                "bias included",
+                f"{head}: its first {k} columns are one more column block of D_W̄ʰ y, X̄ with "
+                "its rows scaled like the others, and without them yours is correct: one block "
+                "per entry of w̄ᵒ where there is one per hidden unit. So the bias w₀ᵒ is "
+                "included: it multiplies the constant column of H̄, which does not depend on "
+                "W̄ʰ, so only the bias-free wᵒ = w̄ᵒ[1:] belongs in wᵒᵀ ⊗ diag(g′(z))",
+            )
         if ax == 1 and _one_more_kronecker_block(first, E, q.tol):
             return (
                 "bias included",
@@ -746,6 +842,19 @@ def _extra_feedback(S, E, ax, head, q):
             f"{extra} at the start still leaves errors: " + _largest_error(after, E, q),
         )
     return None
+
+
+def _one_more_hidden_block(first, E, tol):
+    """Whether ``[first E]`` has the block structure of ``D_W̄ʰ y`` with one block more.
+
+    With activations the extra block of ``[w̄ᵒᵀ ⊗ diag(g′)] diag(f′) (I ⊗ X̄)`` is not a
+    multiple of the others, but it is still X̄ with its rows scaled, as every block is.
+    """
+    k = first.shape[1]
+    if k < 2 or E.shape[1] % k or E.shape[1] // k < 1:
+        return False
+    blocks = _hidden_layer_blocks(np.hstack([first, E]), k, E.shape[1] // k + 1, tol)
+    return blocks is not None and np.any(first)
 
 
 def _one_more_kronecker_block(first, E, tol):
@@ -814,3 +923,514 @@ def _missing_feedback(S, E, ax, head, q):
     if _close(S, np.take(E, np.arange(n), axis=ax), q.tol):
         return "shape", f"{head}: yours is the expected answer without its last {missing}"
     return None
+
+
+# -- answers that are functions --------------------------------------------------------------
+
+_BROADCAST = re.compile(r"shapes? ((?:\([0-9, ]*\)\s*)+)")
+_MATMUL = re.compile(r"size (\d+) is different from (\d+)")
+
+
+def check_function(student_fn, args, expected, symbol, *, name=None, bias=None, **context):
+    """Call the student's function on ``args`` and :func:`check` what it returns.
+
+    The call runs inside a ``try``, so an exception becomes feedback instead of a traceback:
+    numpy's broadcasting and ``@`` errors are explained in words (numpy lines up the *last*
+    axes; a vector scales rows as ``v[:, None] * M``), and when ``bias`` is given, an error
+    between a length k and k + 1 is named as the bias slip (``w̄ᵒ`` where ``wᵒ`` belongs).
+
+    Parameters
+    ----------
+    student_fn : callable, or ``...``/None
+        The function from the answer cell; ``...`` or None gives "not answered".
+    args : tuple
+        Positional arguments of the call.
+    expected, symbol, **context
+        As in :func:`check`.
+    name : str, optional
+        The function's name in messages (default: its ``__name__``).
+    bias : (str, str, int), optional
+        ``(barred, bias_free, k)``: the symbols of an argument with and without its bias
+        entry, and the bias-free length, e.g. ``("w̄ᵒ", "wᵒ", p)``.
+
+    Returns
+    -------
+    Feedback
+    """
+    name = name or getattr(student_fn, "__name__", "your function")
+    if _unanswered(student_fn):
+        return Feedback(
+            False,
+            "not answered",
+            f"{name} is not written yet: replace the ... in the answer cell with your "
+            f"function's body (it returns {symbol}), run that cell, then run this one again.",
+            symbol,
+        )
+    if not callable(student_fn):
+        return Feedback(
+            False,
+            "unreadable",
+            f"{name} should be a function (def {name}(...): ... return ...); got "
+            f"{type(student_fn).__name__}",
+            symbol,
+        )
+    try:
+        result = student_fn(*args)
+    except Exception as err:  # a student's code may raise anything; say what and where
+        return _exception_feedback(err, name, symbol, bias)
+    if _unanswered(result):  # the stub's body, `return ...`
+        want = _describe(np.shape(_as_numpy(expected)))
+        return Feedback(
+            False,
+            "not answered",
+            (
+                f"{name} returns None: does it end with a return statement? It should return "
+                if result is None
+                else f"{name} is not written yet (it returns ...): write its body to return "
+            )
+            + f"{symbol} ({want}); run that cell, then run this one again.",
+            symbol,
+        )
+    return check(result, expected, symbol, **context)
+
+
+def _exception_feedback(err, name, symbol, bias):
+    """Feedback for an exception raised inside the student's function."""
+    text = str(err).split("\n")[0]
+    where = _student_line(err)
+    head = f"{name} raised {type(err).__name__}{where}: {text}"
+    lengths = []
+    if isinstance(err, ValueError):
+        found = _BROADCAST.search(text)
+        if found and "broadcast" in text:
+            shapes = [
+                tuple(int(k) for k in re.findall(r"\d+", t))
+                for t in re.findall(r"\([0-9, ]*\)", found.group(1))
+            ]
+            lengths = [s[-1] for s in shapes if s]
+            words = " and ".join(shape_str(s) if len(s) != 1 else f"length {s[0]}" for s in shapes)
+            head += (
+                f". numpy could not combine arrays of shapes {words}: element-wise operations "
+                "line up the last axes, so a vector meets the columns of a matrix (to scale "
+                "its rows instead, write v[:, None] * M, which is diag(v) M)"
+            )
+        found = _MATMUL.search(text)
+        if found:
+            lengths = [int(found.group(1)), int(found.group(2))]
+            head += ". In a product A @ B the columns of A must match the rows of B"
+    if bias is not None and lengths:
+        barred, free, k = bias
+        if k in lengths and k + 1 in lengths:
+            return Feedback(
+                False,
+                "bias included",
+                f"{head}. A length {k + 1} meets a length {k}: that is {barred}, with its bias "
+                f"entry first, where the bias-free {free} ({k} entries, {barred} without its "
+                f"first) belongs. The bias multiplies a constant, which does not depend on "
+                f"the weights being differentiated, so only {free} enters the derivative",
+                symbol,
+            )
+    return Feedback(False, "error", head, symbol)
+
+
+def _student_line(err):
+    """``" in line 4: `scale = ...`"``: the last line of the traceback outside numpy and us."""
+    here = __file__.rsplit("/", 1)[0]
+    frames = [
+        f
+        for f in traceback.extract_tb(err.__traceback__)
+        if not f.filename.startswith(here)
+        and "site-packages" not in f.filename
+        and f.filename != __file__
+    ]
+    if not frames or not frames[-1].line:
+        return ""
+    return f" at `{frames[-1].line.strip()}`"
+
+
+# -- answers in several parts ----------------------------------------------------------------
+
+
+def combine(parts, symbol=""):
+    """One :class:`Feedback` for an answer in several parts, one line per part.
+
+    Correct when every part is; "not answered" while every part is; otherwise the diagnosis
+    of the first part that is wrong (or not answered yet).
+    """
+    parts = list(parts)
+    if all(p.correct for p in parts):
+        diagnosis = "correct"
+    elif all(p.diagnosis == "not answered" for p in parts):
+        diagnosis = "not answered"
+    else:
+        diagnosis = next(p.diagnosis for p in parts if not p.correct)
+    lines = [("✔ " if p.correct else "✘ ") + p.message for p in parts]
+    if diagnosis == "not answered":
+        lines = ["not answered yet: fill in the answer cell above, run it, then run this one."]
+        lines += ["  · " + p.message for p in parts]
+    return Feedback(diagnosis == "correct", diagnosis, "\n".join(lines), symbol)
+
+
+def check_shape(student, expected, symbol):
+    """Check a shape given as a tuple of integers, e.g. ``(50, 5)``; a vector is ``(k,)``.
+
+    Names the slips of shape bookkeeping: the transposed shape, one row or column too many or
+    too few (the column of ones, or the bias: n̄ = n + 1), and a vector written as a matrix.
+    """
+    what = f"the shape of {symbol}"
+    exp = tuple(int(k) for k in expected)
+    if _unanswered(student):
+        return Feedback(
+            False,
+            "not answered",
+            _not_answered_message(
+                student, what, "a tuple of integers, e.g. (5, 3); a vector of length k is (k,)"
+            ),
+            what,
+        )
+    try:
+        got = (int(student),) if np.ndim(student) == 0 else tuple(int(k) for k in student)
+    except (TypeError, ValueError):
+        return Feedback(
+            False,
+            "unreadable",
+            f"{what}: give a tuple of integers such as (5, 3); got {student!r}",
+            what,
+        )
+    if any(float(a) != b for a, b in zip(np.ravel(student), got, strict=True)):
+        return Feedback(
+            False, "unreadable", f"{what}: the sizes must be whole numbers; got {student!r}", what
+        )
+    shown = shape_str(exp) if len(exp) > 1 else f"({exp[0]},), a vector of length {exp[0]}"
+    if got == exp or (len(exp) == 1 and sorted(got) == [1, exp[0]]):
+        return Feedback(True, "correct", f"correct: {what} is {shown}", what)
+    if len(got) == len(exp) == 2 and got == exp[::-1]:
+        return Feedback(
+            False,
+            "missing transpose",
+            f"{what}: yours, {shape_str(got)}, is transposed: rows and columns swapped",
+            what,
+        )
+    if len(got) == len(exp):
+        off = [i for i in range(len(exp)) if got[i] != exp[i]]
+        if len(off) == 1 and abs(got[off[0]] - exp[off[0]]) == 1:
+            axis = ("rows", "columns")[off[0]] if len(exp) == 2 else "entries"
+            more = "one too many" if got[off[0]] > exp[off[0]] else "one too few"
+            return Feedback(
+                False,
+                "shape",
+                f"{what}: yours, {shape_str(got)}, has {more} {axis}: count the constant "
+                "feature (the column of ones of a closure) and the bias entry it multiplies: "
+                "n̄ = n + 1, p̄ = p + 1, and which quantities carry the bar?",
+                what,
+            )
+    return Feedback(
+        False,
+        "shape",
+        f"{what}: yours, {shape_str(got)}, is not the expected size: write each dimension "
+        "in symbols first, then substitute",
+        what,
+    )
+
+
+def _with_slips(feedback, student, slips, symbol):
+    """Replace a generic verdict by a named slip when the answer is exactly that slip.
+
+    ``slips`` is a list of ``(diagnosis, message, wrong_answer)``: what a known wrong
+    formula gives on the same input.
+    """
+    if feedback.correct or feedback.diagnosis not in ("values", "shape"):
+        return feedback
+    for diagnosis, message, wrong in slips:
+        if check(student, wrong, symbol).correct:
+            return Feedback(False, diagnosis, f"{symbol}: {message}", symbol)
+    return feedback
+
+
+# -- the chapters' exercises -----------------------------------------------------------------
+# Each entry draws its own seeded check point where it needs one, so that a check cell is
+# one line, check_exercise(label, name=answer, ...), and shows nothing of the answer.
+
+
+def _shapes(answers, expected, symbols):
+    return [check_shape(answers.get(k, ...), expected[k], symbols[k]) for k in expected]
+
+
+def _ex_01_shapes(a):
+    m, n = 50, 4
+    exp = {"X": (m, n), "Xbar": (m, n + 1), "wbar": (n + 1,), "y": (m,), "D": (m, n + 1)}
+    sym = {"X": "X", "Xbar": "X̄", "wbar": "w̄", "y": "y", "D": "D_w̄ y"}
+    parts = _shapes(a, exp, sym)
+    parts.append(check(a.get("unknowns", ...), n + 1, "the number of unknown weights"))
+    return parts
+
+
+def _checkpoint(seed, m=7, n=2):
+    rng = np.random.default_rng(seed)
+    Xbar = np.column_stack([np.ones(m), rng.normal(size=(m, n))])
+    return rng, Xbar, rng.normal(size=n + 1), rng.normal(size=m)
+
+
+def _ex_01_normal(a):
+    _, Xbar, w, d = _checkpoint(101)
+    r = Xbar @ w - d
+    fb = check_function(a.get("descent_direction", ...), (Xbar, w, d), Xbar.T @ r, "(D_w̄ ℓ)ᵀ")
+    slips = [
+        (
+            "values",
+            "your answer is X̄ᵀX̄w̄: the data d is missing from the residual X̄w̄ − d",
+            Xbar.T @ Xbar @ w,
+        )
+    ]
+    student = _call_quietly(a.get("descent_direction"), (Xbar, w, d))
+    return [_with_slips(fb, student, slips, "(D_w̄ ℓ)ᵀ")]
+
+
+def _call_quietly(fn, args):
+    try:
+        return fn(*args) if callable(fn) else None
+    except Exception:
+        return None
+
+
+def _ex_02_jacobian_size(a):
+    m, n, p = 200, 4, 16
+    parts = _shapes(a, {"A": (m, p), "D": (m * p, m * p)}, {"A": "A", "D": "D_A f(A)"})
+    for key, value, sym in (
+        ("entries", (m * p) ** 2, "the number of entries of D_A f(A)"),
+        ("nonzero", m * p, "the number of entries that can be non-zero"),
+        ("bytes_explicit", 8 * (m * p) ** 2, "the bytes of the explicit D_A f(A)"),
+        ("bytes_structured", 8 * m * p, "the bytes of the structured form f′(A)"),
+    ):
+        fb = check(a.get(key, ...), value, sym)
+        slips = [
+            (
+                "shape",
+                "this is the count for m·n̄ (or m·n) rows: A = X̄W̄ʰ is m×p, so D_A f(A) is mp × mp",
+                v,
+            )
+            for v in (
+                (8 if "bytes" in key else 1)
+                * (m * k) ** (1 if key in ("nonzero", "bytes_structured") else 2)
+                for k in (n, n + 1)
+            )
+        ]
+        parts.append(_with_slips(fb, a.get(key, ...), slips, sym))
+    return parts
+
+
+def _ex_02_logistic_jacobian(a):
+    rng, Xbar, w, _ = _checkpoint(202)
+    d = (rng.uniform(size=Xbar.shape[0]) < 0.5).astype(float)
+    y = 1 / (1 + np.exp(-Xbar @ w))
+    jac = check_function(
+        a.get("logistic_jacobian", ...),
+        (Xbar, w),
+        (y * (1 - y))[:, None] * Xbar,
+        "D_w̄ y",
+        shape_label="m×n̄",
+    )
+    grad = check_function(a.get("nll_gradient", ...), (Xbar, w, d), Xbar.T @ (y - d), "(D_w̄ ℓ)ᵀ")
+    wrong = _call_quietly(a.get("logistic_jacobian"), (Xbar, w))
+    jac = _with_slips(
+        jac,
+        wrong,
+        [
+            (
+                "missing factor",
+                "your answer is X̄ alone: diag(σ′(X̄w̄)) = diag(y ⊙ (1 − y)) is missing, "
+                "the derivative of the sigmoid",
+                Xbar,
+            ),
+            (
+                "missing factor",
+                "your rows are scaled by y, not by σ′ = y ⊙ (1 − y)",
+                y[:, None] * Xbar,
+            ),
+        ],
+        "D_w̄ y",
+    )
+    return [jac, grad]
+
+
+def _ex_02_collapse(a):
+    rng = np.random.default_rng(203)
+    Wh, wo = rng.normal(size=(4, 3)), rng.normal(size=4)
+    fb = check_function(
+        a.get("collapse", ...),
+        (Wh, wo),
+        Wh @ wo[1:] + wo[0] * np.eye(4)[0],
+        "w̄",
+        bias=("w̄ᵒ", "wᵒ", 3),
+    )
+    wrong = _call_quietly(a.get("collapse"), (Wh, wo))
+    fb = _with_slips(
+        fb,
+        wrong,
+        [
+            (
+                "values",
+                "the output bias w₀ᵒ is missing: y = 1 w₀ᵒ + X̄ W̄ʰ wᵒ, and 1 = X̄ e₀, so "
+                "w₀ᵒ adds to the first entry of w̄",
+                Wh @ wo[1:],
+            ),
+            (
+                "bias included",
+                "w₀ᵒ is added to every entry: it multiplies the column of ones, the first "
+                "column of X̄, so it adds to the first entry of w̄ only",
+                Wh @ wo[1:] + wo[0],
+            ),
+        ],
+        "w̄",
+    )
+    n, p = 3, 10
+    return [
+        fb,
+        check(
+            a.get("weights_network", ...),
+            (n + 1) * p + p + 1,
+            "the network's number of weights (n̄p + p̄)",
+        ),
+        check(a.get("weights_linear", ...), n + 1, "the linear model's number of weights"),
+    ]
+
+
+def _ex_03_shapes(a):
+    m, n, p = 200, 5, 16
+    nb, pb = n + 1, p + 1
+    exp = {
+        "Xbar": (m, nb),
+        "Wh": (nb, p),
+        "A": (m, p),
+        "H": (m, p),
+        "Hbar": (m, pb),
+        "wbar_o": (pb,),
+        "w_o": (p,),
+        "y": (m,),
+        "kron": (m * p, nb * p),
+    }
+    sym = {
+        "Xbar": "X̄",
+        "Wh": "W̄ʰ",
+        "A": "X̄W̄ʰ",
+        "H": "H",
+        "Hbar": "H̄",
+        "wbar_o": "w̄ᵒ",
+        "w_o": "wᵒ",
+        "y": "y",
+        "kron": "I_p ⊗ X̄",
+    }
+    parts = _shapes(a, exp, sym)
+    parts.append(check(a.get("unknowns", ...), nb * p + pb, "the number of unknowns n̄p + p̄"))
+    parts.append(
+        check(a.get("fraction", ...), 1 / p, "the fraction that can be non-zero", rtol=1e-3)
+    )
+    return parts
+
+
+def _bump(x, a, b, s, h):
+    return h / 2 * (np.tanh(s * (x - a)) - np.tanh(s * (x - b)))
+
+
+def _ex_03_bump_derivation(a):
+    rng = np.random.default_rng(303)
+    lo, hi = np.sort(rng.uniform(-2, 2, 2))
+    s, h = rng.uniform(1, 3), rng.uniform(0.5, 2)
+    peak = check_function(
+        a.get("bump_peak", ...), (lo, hi, s, h), _bump((lo + hi) / 2, lo, hi, s, h), "y(c)"
+    )
+    wrong = _call_quietly(a.get("bump_peak"), (lo, hi, s, h))
+    peak = _with_slips(
+        peak,
+        wrong,
+        [
+            (
+                "values",
+                "this is h tanh(s(b − a)): at c, x − a = (b − a)/2, half the width",
+                h * np.tanh(s * (hi - lo)),
+            )
+        ],
+        "y(c)",
+    )
+    limits = check(
+        a.get("limits", ...), [0.0, 1.0, 0.0], "the limits (x < a, a < x < b, x > b) for h = 1"
+    )
+    return [peak, limits]
+
+
+def _ex_03_relu_hat(a):
+    from .network import predict
+
+    Wh, wo = a.get("Wh_hat", ...), a.get("wo_hat", ...)
+    if _unanswered(Wh) or _unanswered(wo):  # say which of the two is still missing
+        stubs = [(Wh, np.zeros((2, 3)), "W̄ʰ"), (wo, np.zeros(4), "w̄ᵒ")]
+        return [check(..., shape, name) for given, shape, name in stubs if _unanswered(given)]
+    x = np.linspace(-3, 3, 121)
+    try:
+        y = predict(x, Wh, wo, f="relu", g="identity")
+    except (ValueError, TypeError) as err:
+        return [Feedback(False, "shape", f"the network refused your weights: {err}", "y")]
+    return [check(y, np.maximum(0, 1 - np.abs(x)), "y on a grid of [−3, 3]")]
+
+
+def _ex_04_shapes(a):
+    m, n, p = 1000, 10, 32
+    nb = n + 1
+    exp = {"left": (m, m * p), "middle": (m * p, m * p), "right": (m * p, nb * p), "D": (m, nb * p)}
+    sym = {"left": "wᵒᵀ ⊗ diag(g′)", "middle": "diag(f′(vec A))", "right": "I_p ⊗ X̄", "D": "D_W̄ʰ y"}
+    parts = _shapes(a, exp, sym)
+    factors = 8 * (m * m * p + (m * p) ** 2 + m * p * nb * p)
+    parts.append(check(a.get("bytes_factors", ...), factors, "the bytes of the three factors"))
+    parts.append(check(a.get("bytes_D", ...), 8 * m * nb * p, "the bytes of D_W̄ʰ y"))
+    return parts
+
+
+def _ex_04_spot(a):
+    m, p = 6, 3
+    return [
+        check_shape(
+            a.get("shape_first_factor", ...), (m, m * (p + 1)), "(w̄ᵒ)ᵀ ⊗ diag(g′) for m = 6, p = 3"
+        ),
+        check(a.get("index_to_drop", ...), 0, "the index (from 0) of the entry of w̄ᵒ that goes"),
+    ]
+
+
+_EXERCISES = {
+    "ex-01-shapes": _ex_01_shapes,
+    "ex-01-normal": _ex_01_normal,
+    "ex-02-jacobian-size": _ex_02_jacobian_size,
+    "ex-02-logistic-jacobian": _ex_02_logistic_jacobian,
+    "ex-02-collapse": _ex_02_collapse,
+    "ex-03-shapes": _ex_03_shapes,
+    "ex-03-bump-derivation": _ex_03_bump_derivation,
+    "ex-03-relu-hat": _ex_03_relu_hat,
+    "ex-04-shapes": _ex_04_shapes,
+    "ex-04-spot": _ex_04_spot,
+}
+
+#: The exercises :func:`check_exercise` knows, by label.
+EXERCISES = tuple(_EXERCISES)
+
+
+def check_exercise(label, **answers) -> Feedback:
+    """Check the answer to one of the chapters' exercises, part by part.
+
+    Parameters
+    ----------
+    label : str
+        The exercise's label, e.g. ``"ex-01-shapes"`` (one of :data:`EXERCISES`).
+    **answers
+        The names of the answer cell, as the exercise asks for them; a part still ``...``
+        is "not answered".
+
+    Returns
+    -------
+    Feedback
+        One line per part; correct when every part is.
+    """
+    if label not in _EXERCISES:
+        raise ValueError(
+            f"no exercise {label!r}{_suggest(label, EXERCISES)} (known: {', '.join(EXERCISES)})"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        return combine(_EXERCISES[label](answers), label)

@@ -252,7 +252,9 @@ def test_lecture_slips_in_chapters_are_collapsed_notes_linking_to_the_errata(doc
         assert classes and "dropdown" in classes.group(1).split(), (
             f"{doc}: an erratum box is open in the reading flow: {box.group(0).strip()!r}"
         )
-        assert re.search(r"\{ref\}`[^`]*errata-[\w-]+>?`|\{doc\}`[^`]*errata", body), (
+        # a role, or a link to the errata page that JupyterLab can open too
+        errata_link = r"\{ref\}`[^`]*errata-[\w-]+>?`|\{doc\}`[^`]*errata|\]\([^)]*errata\.md"
+        assert re.search(errata_link, body), (
             f"{doc}: an erratum box links to no errata entry: {box.group(0).strip()!r}"
         )
 

@@ -8,7 +8,16 @@ from conftest import seeded_network
 
 from lecturekit import autodiff, jacobians, network
 from lecturekit.activations import get_activation
-from lecturekit.exercises import DIAGNOSES, Feedback, check
+from lecturekit.exercises import (
+    DIAGNOSES,
+    EXERCISES,
+    Feedback,
+    check,
+    check_exercise,
+    check_function,
+    check_shape,
+    combine,
+)
 from lecturekit.vectorise import closure, vec
 
 M, N, P = 5, 2, 3
@@ -288,7 +297,7 @@ def test_complex_answer_has_its_own_diagnosis():
 
 
 def test_unreadable_answer():
-    fb = check(None, np.ones(3), "y")
+    fb = check([1.0, None, 2.0], np.ones(3), "y")
     assert not fb.correct and fb.diagnosis == "unreadable" and "None" in fb.message
     fb = check([[1, 2], [3]], np.ones(3), "y")
     assert fb.diagnosis == "unreadable" and "different lengths" in fb.message
@@ -466,3 +475,304 @@ def test_kronecker_factors_swapped_in_the_warm_up_is_a_column_order(net):
     Xbar = closure(X)
     fb = check(np.kron(Xbar, wo[1:][None, :]), np.kron(wo[1:][None, :], Xbar), "D_W̄ʰ y")
     assert fb.diagnosis == "row-major vec" and "Kronecker" in fb.message
+
+
+# -- robustness: the checker never raises on what a student hands in ------------------------
+
+
+def test_an_unanswered_stub_is_not_answered_never_an_error():
+    for stub in (..., None):
+        fb = check(stub, np.ones((2, 3)), "H")
+        assert not fb.correct and fb.diagnosis == "not answered"
+        assert "not answered yet" in fb.message and "2×3" in fb.message
+    assert "return statement" in check(None, np.ones(2), "y").message
+    fb = check_function(..., (), np.ones(2), "y", name="my_fn")
+    assert fb.diagnosis == "not answered" and "my_fn" in fb.message
+    assert check_shape(..., (2, 3), "X").diagnosis == "not answered"
+
+
+@pytest.mark.parametrize("label", EXERCISES)
+def test_every_exercise_check_says_not_answered_before_any_answer(label):
+    fb = check_exercise(label)
+    assert not fb.correct and fb.diagnosis == "not answered", fb.message
+    assert fb.message.startswith("not answered yet")
+
+
+def test_a_function_stub_that_returns_ellipsis_is_not_answered():
+    def stub(x):
+        return ...
+
+    assert check_function(stub, (1,), np.ones(2), "y").diagnosis == "not answered"
+
+
+def test_a_huge_entry_is_not_finite_instead_of_an_overflow_error():
+    fb = check([10**400, 1], np.ones(2), "y")
+    assert fb.diagnosis == "not finite" and "too large for a float" in fb.message
+    assert check(10**400, np.ones(1), "y").diagnosis == "not finite"
+
+
+def test_entries_near_the_float_limit_compare_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fb = check(np.array([1e308, -1e308]), np.array([-1e308, 1e308]), "y")
+    assert fb.diagnosis == "values" and not fb.correct
+
+
+@pytest.mark.parametrize("bad", [-1, np.nan, np.inf, "1e-6", True])
+def test_tolerances_must_be_finite_and_not_negative(bad):
+    with pytest.raises(ValueError, match="rtol"):
+        check(np.ones(2), np.ones(2), "y", rtol=bad)
+    with pytest.raises(ValueError, match="atol"):
+        check(np.ones(2), np.ones(2), "y", atol=bad)
+
+
+def test_zero_or_none_tolerance_accepts_an_identical_answer():
+    E = np.arange(1.0, 5.0)
+    assert check(E.copy(), E, "y", rtol=0).correct
+    assert check(E.copy(), E, "y", rtol=None, atol=None).correct
+    assert not check(E + 1e-12, E, "y", rtol=0).correct
+
+
+def test_a_context_typo_gets_a_did_you_mean():
+    with pytest.raises(TypeError, match="did you mean 'wrt_shape'"):
+        check(np.ones(2), np.ones(2), "y", wrt_shap=(1, 2))
+    with pytest.raises(ValueError, match="did you mean 'ex-01-shapes'"):
+        check_exercise("ex-01-shape")
+
+
+def test_bad_context_values_are_refused_with_the_option_named():
+    with pytest.raises(ValueError, match="wrt_shape must be a pair of positive integers"):
+        check(np.ones((2, 2)), np.ones((2, 2)), "D", wrt_shape=(2.5, 2))
+    with pytest.raises(TypeError, match="bias_free must be True or False"):
+        check(np.ones(2), np.ones(2), "y", bias_free="yes")
+    with pytest.raises(TypeError, match="expected answer"):
+        check(np.ones(2), None, "y")
+
+
+def test_a_wrong_720_by_720_jacobian_is_diagnosed_in_bounded_memory():
+    # 720 has 28 factor pairs: every reordering of rows and columns held at once was 3.3 GiB.
+    import tracemalloc
+
+    rng = np.random.default_rng(5)
+    E = rng.normal(size=(720, 720))
+    S = E + rng.normal(size=E.shape)
+    tracemalloc.start()
+    fb = check(S, E, "D_A f(A)")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert fb.diagnosis == "values"
+    assert peak < 12 * E.nbytes  # a few arrays of the answer's size, not one per reordering
+    # the element-wise Jacobian's row-major slip is still found at this size
+    perm = np.arange(720).reshape(24, 30).reshape(-1, order="F")  # a 24×30 input
+    wrong = E[np.ix_(perm, perm)]
+    assert check(wrong, E, "D_A f(A)", of_shape=(30, 24), wrt_shape=(30, 24)).diagnosis == (
+        "row-major vec"
+    )
+
+
+def test_beyond_the_diagnosis_limit_the_answer_is_compared_entry_by_entry():
+    E = np.ones((1100, 1000))
+    S = E.T.copy().reshape(E.shape)  # any other values
+    S[3, 4] = 5.0
+    fb = check(S, E, "D")
+    assert fb.diagnosis == "values" and "entry by entry" in fb.message and "[3, 4]" in fb.message
+
+
+# -- the slips each exercise invites, each named -------------------------------------------
+
+
+def test_ex_01_shapes_forgotten_ones_column_and_transposed_jacobian():
+    fb = check_exercise(
+        "ex-01-shapes", X=(50, 4), Xbar=(50, 4), wbar=(5,), y=(50, 1), D=(5, 50), unknowns=5
+    )
+    lines = fb.message.split("\n")
+    assert lines[0].startswith("✔") and lines[3].startswith("✔")  # (50, 1) is a vector too
+    assert "one too few columns" in lines[1] and "n̄ = n + 1" in lines[1]
+    assert "transposed" in lines[4]
+    assert fb.diagnosis == "shape"
+
+
+def test_ex_01_normal_sign_and_missing_data():
+    fb = check_exercise("ex-01-normal", descent_direction=lambda X, w, d: X.T @ (d - X @ w))
+    assert fb.diagnosis == "values" and "the negative of the expected one" in fb.message
+    fb = check_exercise("ex-01-normal", descent_direction=lambda X, w, d: X.T @ X @ w)
+    assert "the data d is missing" in fb.message
+    fb = check_exercise("ex-01-normal", descent_direction=lambda X, w, d: X.T @ (X @ w - d))
+    assert fb.correct
+
+
+def test_ex_01_code_without_the_ones_column():
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    fb = check(X, closure(X), "X̄", shape_label="m×n̄")
+    assert fb.diagnosis == "shape" and "column of ones" in fb.message
+
+
+def test_ex_02_jacobian_size_counted_with_n_where_p_belongs():
+    # The statement used to say mn = 3200 for what is mp: both slips are named.
+    m, n, p = 200, 4, 16
+    for k in (n, n + 1):
+        fb = check_exercise(
+            "ex-02-jacobian-size",
+            A=(m, p),
+            D=(m * p, m * p),
+            entries=(m * k) ** 2,
+            nonzero=m * p,
+            bytes_explicit=8 * (m * p) ** 2,
+            bytes_structured=8 * m * p,
+        )
+        assert "D_A f(A) is mp × mp" in fb.message and fb.diagnosis == "shape"
+
+
+def test_ex_02_logistic_slips():
+    from lecturekit.elementwise import apply
+
+    def sig(X, w):
+        return apply("sigmoid", X @ w)
+
+    no_column = check_exercise(
+        "ex-02-logistic-jacobian",
+        logistic_jacobian=lambda X, w: sig(X, w) * (1 - sig(X, w)) * X,
+        nll_gradient=lambda X, w, d: X.T @ (sig(X, w) - d),
+    )
+    assert no_column.diagnosis == "error" and "v[:, None] * M" in no_column.message
+    bare = check_exercise("ex-02-logistic-jacobian", logistic_jacobian=lambda X, w: X)
+    assert bare.diagnosis == "missing factor" and "diag(σ′(X̄w̄))" in bare.message
+    by_y = check_exercise(
+        "ex-02-logistic-jacobian", logistic_jacobian=lambda X, w: sig(X, w)[:, None] * X
+    )
+    assert by_y.diagnosis == "missing factor" and "not by σ′" in by_y.message
+
+
+def test_ex_02_code_jacobian_ravel_is_row_major():
+    A = np.random.default_rng(2).normal(size=(3, 2))
+    fb = check((1 - np.tanh(A) ** 2).ravel(), vec(1 - np.tanh(A) ** 2), "vec", of_shape=A.shape)
+    assert fb.diagnosis == "row-major vec"
+
+
+def test_ex_02_collapse_slips():
+    counts = {"weights_network": 51, "weights_linear": 4}
+    fb = check_exercise("ex-02-collapse", collapse=lambda Wh, wo: Wh @ wo, **counts)
+    assert fb.diagnosis == "bias included" and "w̄ᵒ" in fb.message and "wᵒ" in fb.message
+    fb = check_exercise("ex-02-collapse", collapse=lambda Wh, wo: Wh @ wo[1:], **counts)
+    assert fb.diagnosis == "values" and "output bias w₀ᵒ is missing" in fb.message
+    fb = check_exercise("ex-02-collapse", collapse=lambda Wh, wo: Wh @ wo[1:] + wo[0], **counts)
+    assert fb.diagnosis == "bias included" and "first entry of w̄ only" in fb.message
+
+
+def test_ex_03_shapes_forgotten_bar():
+    fb = check_exercise("ex-03-shapes", Hbar=(200, 16), kron=(96, 3200))
+    assert "one too few columns" in fb.message and "transposed" in fb.message
+
+
+def test_ex_03_bump_peak_with_the_full_width():
+    fb = check_exercise(
+        "ex-03-bump-derivation",
+        bump_peak=lambda a, b, s, h: h * np.tanh(s * (b - a)),
+        limits=(0, 1, 0),
+    )
+    assert "half the width" in fb.message and fb.diagnosis == "values"
+
+
+def test_ex_03_relu_hat_transposed_weights_and_bias_row_last():
+    Wh = np.array([[1.0, 0.0, -1.0], [1.0, 1.0, 1.0]])
+    wo = np.array([0.0, 1.0, -2.0, 1.0])
+    assert check_exercise("ex-03-relu-hat", Wh_hat=Wh, wo_hat=wo).correct
+    fb = check_exercise("ex-03-relu-hat", Wh_hat=Wh.T, wo_hat=wo)
+    assert fb.diagnosis == "shape" and "W̄ʰ" in fb.message
+    fb = check_exercise("ex-03-relu-hat", Wh_hat=Wh[::-1], wo_hat=wo)
+    assert fb.diagnosis == "values"
+
+
+def test_ex_04_spot_the_wrong_entry():
+    fb = check_exercise("ex-04-spot", shape_first_factor=(6, 18), index_to_drop=1)
+    assert not fb.correct and "one too few columns" not in fb.message
+    assert check_exercise("ex-04-spot", shape_first_factor=(6, 24), index_to_drop=0).correct
+
+
+def test_ex_04_code_kept_bias_is_a_broadcasting_error_named_as_the_bias(net):
+    # The realistic slip: f′(A) (m×p) times w̄ᵒ (p̄ entries) fails inside numpy.
+    X, Wh, wo = net
+
+    def with_bias(X, Wh, wo, f, g):
+        fw = network.forward(X, Wh, wo, f, g)
+        scale = get_activation(g).df(fw.z)[:, None] * get_activation(f).df(fw.A) * wo
+        return np.hstack([scale[:, [j]] * fw.Xbar for j in range(Wh.shape[1])])
+
+    expected = jacobians.dy_dWh(X, Wh, wo, "tanh", "sigmoid")
+    fb = check_function(
+        with_bias, (X, Wh, wo, "tanh", "sigmoid"), expected, "D_W̄ʰ y", bias=("w̄ᵒ", "wᵒ", P)
+    )
+    assert fb.diagnosis == "bias included"
+    assert f"{M}×{P}" in fb.message and f"length {P + 1}" in fb.message
+    assert "w̄ᵒ" in fb.message and "wᵒ" in fb.message and "scale = " in fb.message
+    # without the question's bias hint it is still explained, as numpy broadcasting
+    fb = check_function(with_bias, (X, Wh, wo, "tanh", "sigmoid"), expected, "D_W̄ʰ y")
+    assert fb.diagnosis == "error" and "last axes" in fb.message
+
+
+def test_ex_04_code_kept_bias_block_with_activations_is_not_a_loop_index(net):
+    # One block per entry of w̄ᵒ, the bias's block first: X̄ scaled by g′ w₀ᵒ.
+    X, Wh, wo = net
+    fw = network.forward(X, Wh, wo, "tanh", "sigmoid")
+    gp = get_activation("sigmoid").df(fw.z)
+    fp_bar = closure(get_activation("tanh").df(fw.A))
+    student = np.hstack([gp[:, None] * wo[j] * fp_bar[:, [j]] * fw.Xbar for j in range(P + 1)])
+    expected = jacobians.dy_dWh(X, Wh, wo, "tanh", "sigmoid")
+    for ctx in ({"wrt_shape": Wh.shape}, {}):
+        fb = check(student, expected, "D_W̄ʰ y", **ctx)
+        assert fb.diagnosis == "bias included", fb.message
+        assert "w₀ᵒ" in fb.message and "range" not in fb.message and "loop" not in fb.message
+
+
+def test_ex_04_code_other_errors_say_where(net):
+    X, Wh, wo = net
+
+    def typo(X, Wh, wo, f, g):
+        fw = network.forward(X, Wh, wo, f, g)
+        return fw.Abar  # no such field
+
+    fb = check_function(typo, (X, Wh, wo, "tanh", "sigmoid"), np.ones((M, 9)), "D_W̄ʰ y")
+    assert fb.diagnosis == "error" and "AttributeError" in fb.message and "fw.Abar" in fb.message
+    fb = check_function(np.ones(3), (), np.ones(3), "y", name="f")
+    assert fb.diagnosis == "unreadable" and "should be a function" in fb.message
+
+
+def test_ex_04_two_layers_barred_second_layer_is_named():
+    from lecturekit import deep
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(M, N))
+    W1, W2, wo = deep.init_weights(N, 3, 2, seed=8)
+
+    def with_bar(X, W1, W2, wo, f1, f2, g):
+        fw = deep.forward(X, W1, W2, wo, f1, f2, g)
+        S2 = get_activation(g).df(fw.z)[:, None] * get_activation(f2).df(fw.A2) * wo[1:]
+        S1 = (S2 @ W2.T) * get_activation(f1).df(fw.A1)  # W̄₂ where W₂ belongs
+        return np.hstack([S1[:, [j]] * fw.Xbar for j in range(W1.shape[1])])
+
+    args = (X, W1, W2, wo, "tanh", "sigmoid", "identity")
+    expected = deep.dy_dWh1(*args)
+    fb = check_function(with_bar, args, expected, "D_W̄₁ y", bias=("W̄₂", "W₂", 3))
+    assert fb.diagnosis == "bias included" and "W̄₂" in fb.message and "W₂ (3 entries" in fb.message
+
+
+def test_an_answer_in_parts_is_one_feedback_with_a_line_per_part():
+    parts = [check(np.ones(2), np.ones(2), "a"), check(np.zeros(2), np.ones(2), "b")]
+    fb = combine(parts, "ex")
+    assert not fb.correct and fb.diagnosis == "values"
+    assert fb.message.count("\n") == 1 and fb.message.startswith("✔")
+    assert "<br>" in fb._repr_html_()
+    assert combine(parts[:1]).correct
+    assert combine([check(..., np.ones(2), "a")]).diagnosis == "not answered"
+
+
+def test_a_function_without_return_is_asked_for_its_return_statement():
+    def forgot(x):
+        x + 1
+
+    fb = check_function(forgot, (1,), np.ones((2, 3)), "D")
+    assert (
+        fb.diagnosis == "not answered" and "return statement" in fb.message and "2×3" in fb.message
+    )

@@ -37,8 +37,9 @@ def check_finish_memory(M, P, penalty):
     push-through form's M×M systems when M < P, else the stacked ``[J; √Λ; diag(√(μI))]`` of
     (M + 2P)×P (see :func:`lecturekit.inverse.levenberg_marquardt`).
     """
-    arrays = {"J = D_θ ρ": (M, P), "the rows of J, one reverse sweep per point": (M, P)}
-    arrays |= _step_arrays(M, P, penalty, True, "push-through" if M < P else "stacked")
+    step = _step_arrays(M, P, penalty, True, "push-through" if M < P else "stacked")
+    del step["J"]  # named here, as the PINN's J
+    arrays = {"J = D_θ ρ": (M, P), "the rows of J, one reverse sweep per point": (M, P)} | step
     check_memory(
         f"the Levenberg–Marquardt finish at M = {M} residuals, P = {P} unknowns",
         arrays,

@@ -24,6 +24,15 @@ def rosenbrock(a=1.0, s=1.0):
     return residual, jacobian, s * np.array([-1.2, 1.0])
 
 
+def small_line(a=1.0, s=1.0):
+    """The issue's ``r(w) = 1e-4·(w − 3)``, scaled: ``a·1e-4·(v/s − 3)``."""
+    return (
+        lambda v: a * 1e-4 * (v / s - 3),
+        lambda v: np.full((1, 1), a * 1e-4 / s),
+        np.zeros(1),
+    )
+
+
 def tanh_fit(a=1.0, s=1.0):
     """A large-residual problem (no exact fit): ``a·(tanh(A v/s) − d)``, 15 residuals, P = 3."""
     rng = np.random.default_rng(5)
@@ -61,7 +70,7 @@ def test_a_small_residual_does_not_stop_at_the_start():
     assert res.message.startswith("converged")
 
 
-@pytest.mark.parametrize("problem", [rosenbrock, tanh_fit])
+@pytest.mark.parametrize("problem", [small_line, rosenbrock, tanh_fit])
 @pytest.mark.parametrize("damping", ["levenberg", "marquardt"])
 @pytest.mark.parametrize("a, s", [(1e-6, 1.0), (1e6, 1.0), (1.0, 1e-6), (1.0, 1e6), (1e6, 1e-6)])
 def test_scaling_r_or_w_gives_the_same_iterates_and_the_same_stop(problem, damping, a, s):

@@ -347,9 +347,9 @@ class PINN:
             Most iterations of the finishing phase.
         lam : float
             Tikhonov weight λ ≥ 0 (it needs data: λ weighs the weights against the data misfit).
-            With noisy data and more weights than residuals the minimum of L alone is not unique
-            (JᵀJ is singular); any λ > 0 makes it locally unique, so that rounding cannot move
-            it.
+            With more weights than residuals JᵀJ is singular, so the Gauss–Newton step of L
+            alone is not determined; any λ > 0 makes JᵀJ + Λ positive definite, so every step
+            is. (The exact Hessian need not be, so this does not make the minimum unique.)
         gtol, ftol : float
             Convergence: the cosine above ``≤ gtol`` or ``Φ ≤ ftol·Φ(θ₀)`` (the second only
             with "lm"). Decreases of Φ below about ``ε·Φ`` cannot be seen, so on a noisy

@@ -440,8 +440,8 @@ def levenberg_marquardt(
     * "damping" (not converged): ``μ > 10¹⁶·μ̂``: no step decreases Φ at working precision.
       Φ may sit at its rounding floor, but the gradient test, the one evidence of a
       stationary point, has not passed. "non-finite trials" is the same stop when trial points
-      where r or J was not finite took part in it: w̄ has run into the edge of the region where
-      r is defined, not into a minimum.
+      where r or J was not finite came after the last step taken: w̄ has run into the edge of
+      the region where r is defined, not into a minimum.
     * "not finite" (not converged, with a RuntimeWarning): the gradient or the step overflows.
 
     "step" and "loss" detect that the iteration stalls; a stall is evidence of a minimum only
@@ -515,7 +515,7 @@ def levenberg_marquardt(
     nu = 2.0
     trace, mus = _Trace(start, phi), []
     stop = None  # (reason, converged, message)
-    bad_trials = 0  # trial points where r, Φ or J was not finite
+    bad_trials = bad_since = 0  # trials where r, Φ or J was not finite: all, since the last taken
     for _ in range(max_iter):
         if target_loss is not None and phi <= target_loss:
             stop = ("target", True, f"stopped at the target: Φ_λ = {phi:.6g} ≤ {target_loss:g}")
@@ -554,8 +554,9 @@ def levenberg_marquardt(
             J_new = _jacobian_or_none(jacobian, w_new, J.shape)
             njev += 1
             non_finite = J_new is None
-        bad_trials += non_finite
         accepted = J_new is not None
+        bad_trials += non_finite
+        bad_since = 0 if accepted else bad_since + non_finite
         # MINPACK's relative-reduction test, on every trial whose Φ is finite, taken or not
         small = (
             trusted
@@ -589,13 +590,16 @@ def levenberg_marquardt(
             break
         if mu > 1e16 * unit():
             where = (
-                f"; {bad_trials} trial point(s) of this run had a non-finite r or J (NaN or inf): "
-                "w̄ has run into the edge of the region where r(w̄) is defined, not into a minimum"
+                f"; {bad_since} trial point(s) since the last step taken had a non-finite r or J "
+                "(NaN or inf): w̄ has run into the edge of the region where r(w̄) is defined, "
+                "not into a minimum"
+                if bad_since
+                else f"; {bad_trials} trial point(s) of this run had a non-finite r or J"
                 if bad_trials
                 else ""
             )
             stop = (
-                "non-finite trials" if bad_trials else "damping",
+                "non-finite trials" if bad_since else "damping",
                 False,
                 "not converged: no step decreases Φ_λ at working precision (μ > 1e16·μ̂) and "
                 f"the gradient test has not passed (cos = {cosine:.2e} > gtol = {gtol:g})" + where,

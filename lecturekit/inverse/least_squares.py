@@ -585,7 +585,8 @@ def levenberg_marquardt(
                 "loss",
                 True,
                 f"converged: the trial step changed Φ_λ by at most ftol = {ftol:g} of itself, "
-                "and the model predicted no more",
+                "and the model predicted no more "
+                f"(cos = {gradient_cosine(J, r, w, lam):.2e} at the returned w̄)",
             )
             break
         if mu > 1e16 * unit():

@@ -106,3 +106,21 @@ def test_a_residual_that_turns_non_finite_in_the_finish_is_reported_in_words():
     assert "at Levenberg–Marquardt step" in info["reason"]
     assert "in the equation's residual r at 16 collocation point(s)" in info["reason"]
     assert net.params["a"] <= 5.0 and np.all(np.isfinite(net.theta))
+
+
+def test_the_covariance_is_refused_before_forming_a_too_large_jtj():
+    # P = 8 461 weights and a: A = J̃ᵀJ̃ + Λ̃ and its inverse are 546 MiB each
+    net = PINN([1, 90, 90, 1], seed=0)
+    x_obs = np.linspace(0, 1, 12)
+    with pytest.warns(RuntimeWarning, match="did not converge"):
+        net.fit(
+            lambda x, u, ux, uxx, p: uxx + p["a"] * np.sin(np.pi * x),
+            X_COL,
+            data=(x_obs, np.sin(np.pi * x_obs)),
+            params={"a": 1.0},
+            adam_steps=0,
+            finish=None,
+            progress=False,
+        )
+    with pytest.raises(MemoryError, match=r"A = J̃ᵀJ̃ \+ Λ̃ \(8462×8462, 546\.\d+ MiB\)"):
+        net.parameter_uncertainty()

@@ -26,7 +26,7 @@ import warnings
 
 import numpy as np
 
-from .._validate import ArrayTooLarge, integer, points, real
+from .._validate import ArrayTooLarge, check_memory, integer, points, real
 from ..activations import get_activation, identity
 from ..inverse.least_squares import gradient_cosine
 from ..network import InputDerivativeStep, propagate, with_derivative_rows
@@ -324,8 +324,10 @@ class PINN:
             ``residual(x, u, ux, uxx, p)`` returning the equation's residual at the collocation
             points, written with numpy arithmetic (it receives dual arrays for u, ux, uxx and p's
             values, and a plain array x); None fits the conditions and data only (a plain NN).
+            It must be pointwise: the residual at point i may read x, u, ux, uxx at point i
+            only (and p), which is checked before training.
         x_collocation : array_like, shape (m,) or (m, n)
-            Points where the residual is enforced.
+            Points where the residual is enforced; observations must lie inside their box.
         conditions : sequence of tuples
             ``(x0, k, value)``: ``u⁽ᵏ⁾(x0) = value`` for k in {0, 1}; x0 may hold several
             points (then value is a scalar or one value per point). For n > 1 inputs, a fourth
@@ -561,6 +563,11 @@ class PINN:
                 "parameter_uncertainty needs a fitted inverse problem: fit with data and params"
             )
         theta = np.concatenate([self._theta, list(self._params.values())])
+        M, P = len(problem.X), theta.size
+        check_memory(
+            f"the linearised covariance at M = {M} residuals, P = {P} unknowns",
+            {"J = D_θ ρ": (M, P), "A = J̃ᵀJ̃ + Λ̃": (P, P), "A⁻¹": (P, P)},
+        )
         rho, J = problem.residuals(theta)
         s = np.sqrt(problem.weights["data"] / problem.data_rows.size)
         J, rho, Lam = J / s, rho / s, self._penalty / s**2

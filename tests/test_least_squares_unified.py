@@ -61,9 +61,9 @@ def test_vector_lambda_converges_to_its_normal_equations(solve, m, P):
     A, d = linear_problem(m, P, seed=m)
     lam = penalty_vector(P, seed=P)
     res = inverse.levenberg_marquardt(
-        lambda w: A @ w - d, lambda w: A, np.ones(P), lam, solve=solve, gtol=1e-10, ftol=0.0
+        lambda w: A @ w - d, lambda w: A, np.ones(P), lam, solve=solve, gtol=1e-10
     )
-    assert res.converged and res.reason in ("gradient", "step"), res.reason
+    assert res.converged and res.reason in ("gradient", "step", "loss"), res.reason
     np.testing.assert_allclose(res.w, np.linalg.solve(A.T @ A + np.diag(lam), A.T @ d))
     w = res.w
     assert res.loss == pytest.approx(0.5 * np.sum((A @ w - d) ** 2) + 0.5 * lam @ (w * w))
@@ -163,6 +163,8 @@ class LinearProblem:
     def __init__(self, M, P, seed):
         self.A, self.d = linear_problem(M, P, seed)
         self.d = 0.5 * np.tanh(self.d)
+        # the parts of PINNLoss the finish reads: the points, and which rows are which term
+        self.X, self.col, self.conditions, self.data_rows = np.zeros((M, 1)), slice(0, M), [], None
         self.calls = {"full": 0, "rho": 0, "terms": 0}
 
     def residuals(self, theta, jacobian=True):
@@ -188,16 +190,18 @@ def test_finish_minimises_the_pinn_objective(M, P):
         steps.append(step)
         assert phase == "lm" and set(terms) == {"total"}
 
-    # gtol well above the rounding floor of ∇Φ (about ε·‖J‖·‖ρ‖ once no step decreases Φ)
+    # gtol, a cosine, well above its rounding floor (about 1e-9 once no step decreases Φ)
     theta, info = levenberg_marquardt_finish(
-        problem, np.zeros(P), penalty, 500, (1e-8, 0.0), record, 40, None
+        problem, np.zeros(P), penalty, 500, (1e-7, 0.0), record, 40, None
     )
     assert info["converged"] and info["reason"] == "gradient", info
     assert set(info) == {"finish_iterations", "converged", "reason"}
     assert steps == list(range(41, 41 + info["finish_iterations"]))
     rho, J = problem.residuals(theta)
-    grad_phi = 2 * (J.T @ rho + penalty * theta)  # ∇(‖ρ‖² + θᵀΛθ)
-    assert np.max(np.abs(grad_phi)) <= 1e-8
+    grad_phi = J.T @ rho + penalty * theta  # ½∇(‖ρ‖² + θᵀΛθ)
+    columns = np.sqrt(np.sum(J * J, axis=0) + penalty)
+    size = np.sqrt(rho @ rho + penalty @ (theta * theta))
+    assert np.max(np.abs(grad_phi) / (columns * size)) <= 1e-7
 
 
 def test_finish_reports_its_other_stops():
@@ -226,7 +230,10 @@ def test_finish_stops_on_a_non_finite_start():
     def stop(step, phase, what):
         raise FloatingPointError(f"{phase} step {step}: {what}")
 
-    with pytest.raises(FloatingPointError, match="Levenberg–Marquardt step 8: the residual"):
+    with pytest.raises(
+        FloatingPointError,
+        match=r"Levenberg–Marquardt step 8: ρ\(θ\) \(in the equation's residual r at 6 colloc",
+    ):
         levenberg_marquardt_finish(
             Diverged(6, 4, seed=0), np.zeros(4), np.zeros(4), 10, (0.0, 0.0), None, 7, stop
         )

@@ -99,7 +99,8 @@ class LeastSquaresResult:
     ``times[k]`` the wall time in seconds elapsed when it was known. One iteration is one trial
     step (one linear solve and one residual evaluation), accepted or not, so rejected LM steps
     show as flat stretches of ``history``. ``lam`` is λ as the solver used it: a float, or the
-    vector of per-coordinate weights (``Λ = diag(λ)``).
+    vector of per-coordinate weights (``Λ = diag(λ)``). ``message`` says in a sentence which rule
+    stopped the run and, for a stop that is not convergence, why.
     """
 
     w: np.ndarray
@@ -113,6 +114,7 @@ class LeastSquaresResult:
     converged: bool
     reason: str
     lam: float | np.ndarray = 0.0
+    message: str = ""  # the stop in a sentence: which rule, and why it is (not) convergence
 
 
 @dataclass
@@ -180,11 +182,45 @@ def _check_solver_options(max_iter, tols):
     return max_iter
 
 
-def _residual_or_inf(residual, w):
-    """``r(w̄)`` at a trial point, or None if it is not finite there (the step is rejected)."""
+def gradient_cosine(J, r, w, lam=0.0):
+    """MINPACK's stationarity measure: the largest cosine between the residual and a column of J.
+
+    ``Φ_λ = ½‖r‖² + ½w̄ᵀΛw̄`` is itself a sum of squares, ``½‖r_a‖²`` with the augmented
+    residual ``r_a = [r; √Λ w̄]`` and Jacobian ``J_a = [J; √Λ]``, whose product
+    ``J_aᵀ r_a = Jᵀr + Λw̄`` is ``∇Φ_λ``. The measure is
+
+    ``cos = max_j |(Jᵀr + Λw̄)_j| / (‖J_a eⱼ‖ ‖r_a‖)``,  ``‖J_a eⱼ‖² = ‖J eⱼ‖² + λⱼ``,
+
+    a number in [0, 1] that a multiple of r, or of w̄ (with J and λ rescaled to match), leaves
+    unchanged: stationarity without units. ``cos = 0`` when ``r_a = 0`` exactly (a zero residual
+    is a minimum); columns with ``‖J_a eⱼ‖ = 0`` (coordinates Φ does not depend on) are skipped.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        grad = J.T @ r + lam * w
+        columns = np.sqrt(np.sum(J * J, axis=0) + lam)
+        size = _norm(np.concatenate([r, np.sqrt(lam) * w]))  # ‖r_a‖ without overflow
+        if size == 0:
+            return 0.0
+        used = columns > 0
+        return float(np.max(np.abs(grad[used]) / (columns[used] * size), initial=0.0))
+
+
+def _residual_or_none(residual, w):
+    """``r(w̄)`` at a trial point, or None if it is not finite there (the step fails)."""
     with np.errstate(over="ignore", invalid="ignore"):
         r = np.asarray(residual(w), dtype=float)
     return r if np.all(np.isfinite(r)) else None
+
+
+def _jacobian_or_none(jacobian, w, shape):
+    """``J(w̄)`` at a trial point, or None if it is not finite there (the step fails)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        J = np.asarray(jacobian(w), dtype=float)
+    if J.shape != shape:
+        raise ValueError(
+            f"J = D_w̄ r must be m×P = {shape_str(shape)} at every w̄; got {shape_str(J.shape)}"
+        )
+    return J if np.all(np.isfinite(J)) else None
 
 
 def _trial_objective(r, w, lam):
@@ -217,7 +253,7 @@ def _check_problem(residual, jacobian, w0, lam, damped=True, solve="stacked"):
         )
     wide = solve == "push-through" or (solve == "auto" and r.size < w.size)
     _check_step_memory(r.size, w.size, lam, damped, "push-through" if wide else "stacked")
-    J = finite_array(jacobian(w), "J = D_w̄ r", 2)
+    J = finite_array(jacobian(w), "J = D_w̄ r at w̄₀", 2)
     if J.shape != (r.size, w.size):
         raise ValueError(
             f"J = D_w̄ r must be m×P = {r.size}×{w.size} (rows: residuals, columns: weights); "
@@ -233,19 +269,25 @@ def _not_finite(what, stacklevel=3):
         RuntimeWarning,
         stacklevel=stacklevel,
     )
-    return "not finite", False
+    message = (
+        f"not converged: {what} is not finite (float64 overflow); w̄ is the last iterate with a "
+        "finite objective"
+    )
+    return "not finite", False, message
 
 
-def _step_stop(step, w, xtol):
+def _step_stop(step, w, xtol, trusted=True):
     """The stops both solvers test on a fresh step δ.
 
-    δ not finite ("not finite", with a warning) or ``‖δ‖ ≤ xtol·(‖w̄‖ + xtol)`` ("step", off at
-    ``xtol = 0``). Returns ``(reason, converged)``, or None to go on.
+    δ not finite ("not finite", with a warning) or ``‖δ‖ ≤ xtol·(xtol + ‖w̄‖)`` ("step", off at
+    ``xtol = 0``), the latter only if ``trusted`` (the damping does not hold δ back). Returns
+    ``(reason, converged, message)``, or None to go on.
     """
     if not np.all(np.isfinite(step)):
         return _not_finite("the step δ", stacklevel=4)
-    if xtol > 0 and _norm(step) <= xtol * (_norm(w) + xtol):
-        return "step", True
+    size, bound = _norm(step), xtol * (xtol + _norm(w))
+    if trusted and xtol > 0 and size <= bound:
+        return "step", True, f"converged: ‖δ‖ = {size:.3g} ≤ xtol·(xtol + ‖w̄‖) = {bound:.3g}"
     return None
 
 
@@ -260,7 +302,8 @@ class _Trace:
         self.history.append(phi)
         self.times.append(time.perf_counter() - self.start)
 
-    def result(self, w, mu, nfev, njev, converged, reason, lam):
+    def result(self, w, mu, nfev, njev, stop, lam):
+        reason, converged, message = stop
         return LeastSquaresResult(
             w=w,
             loss=self.history[-1],
@@ -273,6 +316,7 @@ class _Trace:
             converged=converged,
             reason=reason,
             lam=lam,
+            message=message,
         )
 
 
@@ -333,7 +377,7 @@ def levenberg_marquardt(
     mu0=None,
     tau=1e-3,
     max_iter=500,
-    gtol=1e-6,
+    gtol=1e-8,
     xtol=1e-10,
     ftol=1e-8,
     target_loss=None,
@@ -365,22 +409,47 @@ def levenberg_marquardt(
     for non-linear least squares problems", 2004): the step is tried and
     ``ρ = (Φ(w̄) − Φ(w̄ + δ)) / (L(0) − L(δ))`` compares the actual decrease with the one the
     linear model ``L(δ) = ½‖r + Jδ‖² + ½(w̄ + δ)ᵀΛ(w̄ + δ)`` predicts. If ``Φ`` decreases (ρ > 0)
-    the step is accepted and ``μ ← μ·max(1/3, 1 − (2ρ − 1)³)`` (less damping when the model is
-    good); otherwise it is rejected and ``μ ← νμ``, ``ν ← 2ν`` (ν resets to 2 after an
-    acceptance). Accepted steps always decrease Φ, so ``history`` is non-increasing. The start
-    is ``μ₀ = τ·max diag(JᵀJ + Λ)``.
+    and r and J are finite at ``w̄ + δ``, the step is accepted and
+    ``μ ← μ·max(1/3, 1 − (2ρ − 1)³)`` (less damping when the model is good); otherwise it
+    fails and ``μ ← νμ``, ``ν ← 2ν`` (ν resets to 2 after an acceptance). A trial point where
+    r or J is NaN or infinite (outside the region where the residual is defined, or an
+    overflow) is such a failed step, as in MINPACK: the damping grows and the next step is
+    shorter. Accepted steps always decrease Φ, so ``history`` is non-increasing. The damping
+    is measured in its own unit ``μ̂ = max diag(JᵀJ + Λ)`` (Levenberg; 1 for Marquardt, whose
+    D carries the scale): ``μ₀ = τ·μ̂`` unless ``mu0`` is given.
 
-    Stopping: ``‖∇Φ_λ‖∞ ≤ gtol`` ("gradient"), ``‖δ‖ ≤ xtol·(‖w̄‖ + xtol)`` ("step"), an
-    accepted step whose actual and predicted decreases are both ``≤ ftol·Φ`` ("loss", the
-    MINPACK rule), ``Φ ≤ target_loss`` ("target"), all four reported as converged;
-    ``xtol = 0`` and ``ftol = 0`` switch their rules off (an accepted step always decreases
-    Φ, so its decrease is never ``≤ 0·Φ``). Not converged: ``max_iter``
-    iterations ("max_iter") and μ > 1e16 ("damping": no step decreases Φ at working
-    precision; Φ may sit at its rounding floor, but the gradient test, the one evidence of a
-    stationary point, has not passed, so this stop is never reported as converged).
-    A gradient or step that is not finite (float64 overflow) stops the run with reason
-    "not finite", reported as not converged and with a RuntimeWarning; a trial point whose
-    objective overflows is a rejected step. Never is a non-finite Φ reported as converged.
+    Stopping rules (MINPACK's ``lmder`` tests, More, Garbow & Hillstrom 1980; none depends on
+    the units of r or of w̄: multiplying r, or w̄, by a constant gives the same iterates up
+    to that constant and the same stop):
+
+    * "gradient" (converged): the residual is orthogonal to the columns of the Jacobian,
+      ``max_j |(Jᵀr + Λw̄)_j| / (‖J_a eⱼ‖ ‖r_a‖) ≤ gtol`` (:func:`gradient_cosine`, the
+      cosine between ``r_a = [r; √Λw̄]`` and a column of ``J_a = [J; √Λ]``), or ``r_a = 0``
+      exactly (a zero residual is a minimum).
+    * "step" (converged): the new step is small relative to the weights,
+      ``‖δ‖ ≤ xtol·(xtol + ‖w̄‖)``.
+    * "loss" (converged): a trial step, taken or not, whose actual and predicted relative
+      reductions are both small, ``|Φ(w̄) − Φ(w̄ + δ)| ≤ ftol·Φ(w̄)`` and
+      ``L(0) − L(δ) ≤ ftol·Φ(w̄)``, with ``ρ ≤ 2`` (the model not far off). At Φ's rounding
+      floor no decrease below about ``ε·Φ`` can be seen, so the cosine of the gradient test
+      cannot always fall below about ``√ε ≈ 1.5·10⁻⁸``; this rule (MINPACK's default
+      ``ftol = √ε``) ends such runs.
+    * "target" (reported as converged): ``Φ ≤ target_loss``, an absolute level the caller
+      chose (for comparing optimisers at equal loss).
+    * "max_iter" (not converged): ``max_iter`` iterations.
+    * "damping" (not converged): ``μ > 10¹⁶·μ̂``: no step decreases Φ at working precision.
+      Φ may sit at its rounding floor, but the gradient test, the one evidence of a
+      stationary point, has not passed. "non-finite trials" is the same stop when trial points
+      where r or J was not finite came after the last step taken: w̄ has run into the edge of
+      the region where r is defined, not into a minimum.
+    * "not finite" (not converged, with a RuntimeWarning): the gradient or the step overflows.
+
+    "step" and "loss" detect that the iteration stalls; a stall is evidence of a minimum only
+    where the linear model is trusted, so both count only while ``μ ≤ μ̂`` (the damped step
+    keeps at least half of the Gauss–Newton step along J's leading direction). Near the edge
+    of a region where r is not finite, the damping must keep growing to keep the trial points
+    inside, so the shrinking steps there are never reported as converged. ``xtol = 0`` and
+    ``ftol = 0`` switch their rules off; ``message`` states the stop in a sentence.
 
     Memory: the stacked step solves a system of (m + 2P) × P, the push-through one of m × m;
     the form the start uses is refused before the first Jacobian is formed if it exceeds the
@@ -394,7 +463,7 @@ def levenberg_marquardt(
     jacobian : callable
         ``w̄ ↦ J = D_w̄ r``, an m×P matrix (numerator layout).
     w0 : array_like, shape (P,)
-        Starting point.
+        Starting point (r and J must be finite there).
     lam : float or array_like of shape (P,)
         Tikhonov parameter λ ≥ 0, or one λᵢ ≥ 0 per coordinate (``Λ = diag(λ)``).
     damping : {"levenberg", "marquardt"}
@@ -403,11 +472,11 @@ def levenberg_marquardt(
     mu0 : float, optional
         Initial damping μ₀ (overrides τ).
     tau : float
-        Relative initial damping.
+        Relative initial damping, ``μ₀ = τ·μ̂``.
     max_iter : int
         At least 1.
     gtol, xtol, ftol : float
-        Stopping tolerances ≥ 0 (see above).
+        Stopping tolerances ≥ 0 (see above), all relative.
     target_loss : float, optional
         Stop as soon as ``Φ_λ ≤ target_loss`` (for comparing optimisers at equal loss).
     callback : callable, optional
@@ -431,37 +500,46 @@ def levenberg_marquardt(
     w, lam, r, J = _check_problem(residual, jacobian, w0, lam, solve=solve)
     nfev = njev = 1
     phi = _objective(r, w, lam)
+    marquardt = damping == "marquardt"
     with np.errstate(over="ignore", invalid="ignore"):
         grad = J.T @ r + lam * w
         scale = np.sum(J * J, axis=0)  # diag(JᵀJ)
+
+    def unit():  # μ̂: the damping's own scale
+        return 1.0 if marquardt else float(np.max(scale + lam))
+
     if mu0 is None:
-        mu = real(tau, "τ", minimum=0.0, strict=True) * max(float(np.max(scale + lam)), 1e-12)
+        mu = real(tau, "τ", minimum=0.0, strict=True) * unit()
     else:
         mu = real(mu0, "μ₀", minimum=0.0, strict=True)
     nu = 2.0
     trace, mus = _Trace(start, phi), []
-    reason, converged = "max_iter", False
+    stop = None  # (reason, converged, message)
+    bad_trials = bad_since = 0  # trials where r, Φ or J was not finite: all, since the last taken
     for _ in range(max_iter):
         if target_loss is not None and phi <= target_loss:
-            reason, converged = "target", True
+            stop = ("target", True, f"stopped at the target: Φ_λ = {phi:.6g} ≤ {target_loss:g}")
             break
         if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(scale)) and np.isfinite(mu)):
-            reason, converged = _not_finite("the gradient ∇Φ_λ = Jᵀr + Λw̄ or the damping")
+            stop = _not_finite("the gradient ∇Φ_λ = Jᵀr + Λw̄ or the damping")
             break
-        if np.max(np.abs(grad)) <= gtol:
-            reason, converged = "gradient", True
+        cosine = gradient_cosine(J, r, w, lam)
+        if cosine <= gtol:
+            how = "r = 0 exactly" if cosine == 0 else f"cos = {cosine:.2e} ≤ gtol = {gtol:g}"
+            stop = ("gradient", True, f"converged: the residual is orthogonal to J ({how})")
             break
-        muD = mu * (np.ones_like(scale) if damping == "levenberg" else scale)
+        muD = mu * (scale if marquardt else np.ones_like(scale))
         with np.errstate(over="ignore", invalid="ignore"):
             step = _solve_step(J, r, w, lam, muD, form=_step_form(solve, J.shape, lam, muD))
         mus.append(mu)
-        stopped = _step_stop(step, w, xtol)
+        trusted = mu <= unit()  # the damping does not hold the step back
+        stopped = _step_stop(step, w, xtol, trusted)
         if stopped:
             trace.log(phi)
-            reason, converged = stopped
+            stop = stopped
             break
         w_new = w + step
-        r_new = _residual_or_inf(residual, w_new)  # None: not finite there, the step fails
+        r_new = _residual_or_none(residual, w_new)  # None: not finite there, the step fails
         nfev += 1
         phi_new = _trial_objective(r_new, w_new, lam)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -471,32 +549,73 @@ def levenberg_marquardt(
                 -float(grad @ step) - 0.5 * float(Jstep @ Jstep) - 0.5 * float(step @ (lam * step))
             )
             rho = (phi - phi_new) / predicted if predicted > 0 else -1.0
-        accepted = bool(phi_new < phi and rho > 0)
-        if accepted:
-            small = max(phi - phi_new, predicted) <= ftol * phi
-            w, r, phi = w_new, r_new, phi_new  # r_new is finite (_residual_or_inf)
-            J = finite_array(jacobian(w), "J = D_w̄ r", 2)
+        non_finite, J_new = not np.isfinite(phi_new), None  # r or Φ not finite at w̄ + δ
+        if phi_new < phi and rho > 0:  # Φ decreases: J is needed there, and must be finite
+            J_new = _jacobian_or_none(jacobian, w_new, J.shape)
             njev += 1
+            non_finite = J_new is None
+        accepted = J_new is not None
+        bad_trials += non_finite
+        bad_since = 0 if accepted else bad_since + non_finite
+        # MINPACK's relative-reduction test, on every trial whose Φ is finite, taken or not
+        small = (
+            trusted
+            and not non_finite
+            and ftol > 0
+            and abs(phi - phi_new) <= ftol * phi
+            and predicted <= ftol * phi
+            and rho <= 2.0
+        )
+        if accepted:
+            w, r, phi, J = w_new, r_new, phi_new, J_new
             with np.errstate(over="ignore", invalid="ignore"):
                 grad = J.T @ r + lam * w
-                if damping == "marquardt":  # Levenberg's D = I needs no scale
-                    scale = np.maximum(scale, np.sum(J * J, axis=0))
+                new = np.sum(J * J, axis=0)
+                scale = np.maximum(scale, new) if marquardt else new
             mu *= max(1 / 3, 1 - (2 * rho - 1) ** 3)
             nu = 2.0
         else:
-            small = False
             mu *= nu
             nu *= 2.0
         trace.log(phi)
         if callback is not None:
             callback(w, accepted)
         if small:
-            reason, converged = "loss", True
+            stop = (
+                "loss",
+                True,
+                f"converged: the trial step changed Φ_λ by at most ftol = {ftol:g} of itself, "
+                "and the model predicted no more "
+                f"(cos = {gradient_cosine(J, r, w, lam):.2e} at the returned w̄)",
+            )
             break
-        if mu > 1e16:
-            reason, converged = "damping", False
+        if mu > 1e16 * unit():
+            where = (
+                f"; {bad_since} trial point(s) since the last step taken had a non-finite r or J "
+                "(NaN or inf): w̄ has run into the edge of the region where r(w̄) is defined, "
+                "not into a minimum"
+                if bad_since
+                else f"; {bad_trials} trial point(s) of this run had a non-finite r or J"
+                if bad_trials
+                else ""
+            )
+            stop = (
+                "non-finite trials" if bad_since else "damping",
+                False,
+                "not converged: no step decreases Φ_λ at working precision (μ > 1e16·μ̂) and "
+                f"the gradient test has not passed (cos = {cosine:.2e} > gtol = {gtol:g})" + where,
+            )
             break
-    return trace.result(w, mus, nfev, njev, converged, reason, lam)
+    if stop is None:
+        cosine = gradient_cosine(J, r, w, lam)
+        note = f"; {bad_trials} trial point(s) had a non-finite r or J" if bad_trials else ""
+        stop = (
+            "max_iter",
+            False,
+            f"not converged: max_iter = {max_iter} iterations reached "
+            f"(cos = {cosine:.2e} > gtol = {gtol:g}){note}",
+        )
+    return trace.result(w, mus, nfev, njev, stop, lam)
 
 
 def gauss_newton(
@@ -508,7 +627,7 @@ def gauss_newton(
     line_search=True,
     rcond=None,
     max_iter=100,
-    gtol=1e-6,
+    gtol=1e-8,
     xtol=1e-10,
     target_loss=None,
 ):
@@ -530,10 +649,11 @@ def gauss_newton(
     For a linear residual ``r = Aw̄ − d`` one full step lands on the solution of the normal
     equations ``(AᵀA + λI) w̄ = Aᵀd``.
 
-    Stopping rules ("gradient", "step", "target", "max_iter", "not finite"), the input checks
-    (λ a scalar or a vector of length P), the memory guard and the returned history are those
-    of :func:`levenberg_marquardt`. Without the line search a full step whose objective
-    overflows stops with "not finite".
+    Stopping rules ("gradient", "step", "target", "max_iter", "not finite"; all relative, see
+    :func:`levenberg_marquardt`), the input checks (λ a scalar or a vector of length P), the
+    memory guard and the returned history are those of :func:`levenberg_marquardt`. A trial
+    point where r or J is not finite fails the line search (t is halved); without the line
+    search such a full step stops with "not finite".
 
     Returns
     -------
@@ -549,48 +669,63 @@ def gauss_newton(
     nfev = njev = 1
     phi = _objective(r, w, lam)
     trace = _Trace(start, phi)
-    reason, converged = "max_iter", False
+    stop = None  # (reason, converged, message)
     zero = np.zeros(w.size)
     for _ in range(max_iter):
         with np.errstate(over="ignore", invalid="ignore"):
             grad = J.T @ r + lam * w
         if target_loss is not None and phi <= target_loss:
-            reason, converged = "target", True
+            stop = ("target", True, f"stopped at the target: Φ_λ = {phi:.6g} ≤ {target_loss:g}")
             break
         if not np.all(np.isfinite(grad)):
-            reason, converged = _not_finite("the gradient ∇Φ_λ = Jᵀr + Λw̄")
+            stop = _not_finite("the gradient ∇Φ_λ = Jᵀr + Λw̄")
             break
-        if np.max(np.abs(grad)) <= gtol:
-            reason, converged = "gradient", True
+        cosine = gradient_cosine(J, r, w, lam)
+        if cosine <= gtol:
+            how = "r = 0 exactly" if cosine == 0 else f"cos = {cosine:.2e} ≤ gtol = {gtol:g}"
+            stop = ("gradient", True, f"converged: the residual is orthogonal to J ({how})")
             break
         with np.errstate(over="ignore", invalid="ignore"):
             step = _solve_step(J, r, w, lam, zero, rcond)
-        stopped = _step_stop(step, w, xtol)
-        if stopped:
+        stop = _step_stop(step, w, xtol)
+        if stop:
             trace.log(phi)
-            reason, converged = stopped
             break
-        t, slope = 1.0, float(grad @ step)
+        t, slope, J_new = 1.0, float(grad @ step), None
         for _halving in range(41):
             w_new = w + t * step
-            r_new = _residual_or_inf(residual, w_new)
+            r_new = _residual_or_none(residual, w_new)
             nfev += 1
             phi_new = _trial_objective(r_new, w_new, lam)
             if not line_search or phi_new <= phi + 1e-4 * t * slope:
-                break
-            t *= 0.5
+                if np.isfinite(phi_new):
+                    J_new = _jacobian_or_none(jacobian, w_new, J.shape)
+                    njev += 1
+                if J_new is not None or not line_search:
+                    break
+            t *= 0.5  # Armijo fails, or r or J is not finite at w̄ + tδ
         else:
             trace.log(phi)
-            reason = "line_search"
+            stop = (
+                "line_search",
+                False,
+                "not converged: 40 halvings of the Gauss–Newton step found no sufficient "
+                f"decrease of Φ_λ (cos = {cosine:.2e} > gtol = {gtol:g})",
+            )
             break
-        if not np.isfinite(phi_new):  # only without the line search: the full step overflowed
-            reason, converged = _not_finite("Φ_λ after the full step")
+        if J_new is None:  # only without the line search: r, Φ or J not finite after the step
+            stop = _not_finite("Φ_λ or J after the full step")
             break
-        w, r, phi = w_new, r_new, phi_new
-        J = finite_array(jacobian(w), "J = D_w̄ r", 2)
-        njev += 1
+        w, r, phi, J = w_new, r_new, phi_new, J_new
         trace.log(phi)
-    return trace.result(w, np.zeros(len(trace.history) - 1), nfev, njev, converged, reason, lam)
+    if stop is None:
+        stop = (
+            "max_iter",
+            False,
+            f"not converged: max_iter = {max_iter} iterations reached "
+            f"(cos = {gradient_cosine(J, r, w, lam):.2e} > gtol = {gtol:g})",
+        )
+    return trace.result(w, np.zeros(len(trace.history) - 1), nfev, njev, stop, lam)
 
 
 def _network_problem(X, d, Wh, wo, f, g, lam, damped):

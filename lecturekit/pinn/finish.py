@@ -10,7 +10,12 @@ from __future__ import annotations
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..inverse.least_squares import levenberg_marquardt
+from .._validate import check_memory
+from ..inverse.least_squares import _step_arrays, levenberg_marquardt
+
+#: The loop's relative-reduction test: a trial that changes Φ by at most this fraction of itself,
+#: with the linear model predicting no more, ends the finish (Φ minimal to working precision).
+FTOL = 1e-14
 
 
 def single_threaded_blas():
@@ -24,6 +29,67 @@ def single_threaded_blas():
     return threadpool_limits(limits=1, user_api="blas")
 
 
+def check_finish_memory(M, P, penalty):
+    """Refuse, before anything is formed, a finish whose arrays exceed the memory limit.
+
+    One iteration holds the Jacobian ``J = D_θ ρ`` (M×P, float64), the per-point rows of the
+    reverse sweep it is assembled from (M×P again) and the arrays of the damped step: the
+    push-through form's M×M systems when M < P, else the stacked ``[J; √Λ; diag(√(μI))]`` of
+    (M + 2P)×P (see :func:`lecturekit.inverse.levenberg_marquardt`).
+    """
+    step = _step_arrays(M, P, penalty, True, "push-through" if M < P else "stacked")
+    del step["J"]  # named here, as the PINN's J
+    arrays = {"J = D_θ ρ": (M, P), "the rows of J, one reverse sweep per point": (M, P)} | step
+    check_memory(
+        f"the Levenberg–Marquardt finish at M = {M} residuals, P = {P} unknowns",
+        arrays,
+        cheaper='finish="lbfgs" needs only the gradient ∇Φ (P values) beyond the forward pass',
+    )
+
+
+def _rows_named(problem, bad):
+    """Which loss terms the non-finite rows of ρ (or of J) belong to, in the lecture's words."""
+    parts = []
+    col = np.zeros(len(problem.X), dtype=bool)
+    col[problem.col] = True
+    if np.any(bad & col):
+        parts.append(f"the equation's residual r at {int(np.sum(bad & col))} collocation point(s)")
+    for i, cond in enumerate(problem.conditions):
+        if np.any(bad[cond.rows]):
+            parts.append(f"condition {i}")
+    if problem.data_rows is not None and np.any(bad[problem.data_rows]):
+        parts.append(f"the data misfit at {int(np.sum(bad[problem.data_rows]))} observation(s)")
+    return ", ".join(parts) or "its rows"
+
+
+class _Watch:
+    """ρ and J for the loop, noting where and at which step they first became non-finite."""
+
+    def __init__(self, problem, step):
+        self.problem, self.step, self.first = problem, step, None
+
+    def note(self, rho, J):
+        if self.first is not None:
+            return
+        if not np.all(np.isfinite(rho)):
+            self.first = (self.step + 1, "ρ(θ)", _rows_named(self.problem, ~np.isfinite(rho)))
+        elif J is not None and not np.all(np.isfinite(J)):
+            bad = ~np.all(np.isfinite(J), axis=1)
+            self.first = (self.step + 1, "its Jacobian D_θ ρ", _rows_named(self.problem, bad))
+
+    def residual(self, theta):
+        with np.errstate(all="ignore"):
+            rho = self.problem.residuals(theta, jacobian=False)[0]
+        self.note(rho, None)
+        return rho
+
+    def jacobian(self, theta):
+        with np.errstate(all="ignore"):
+            rho, J = self.problem.residuals(theta)
+        self.note(rho, J)
+        return J
+
+
 def levenberg_marquardt_finish(problem, theta, penalty, max_steps, tols, record, step0, stop):
     """Levenberg–Marquardt on ``Φ(θ) = ‖ρ(θ)‖² + θᵀΛθ``, Λ = diag(penalty): chapter 8's loop.
 
@@ -32,13 +98,29 @@ def levenberg_marquardt_finish(problem, theta, penalty, max_steps, tols, record,
     ``Φ/2``: the same minimiser, the same damped step ``(JᵀJ + Λ + μI) δ = −(Jᵀρ + Λθ)``
     (Levenberg damping, ``μ₀ = 10⁻³·max diag(JᵀJ + Λ)``, Nielsen's update, and the M×M
     push-through form when there are fewer residuals M than unknowns P: ``solve="auto"``).
-    Only the tolerances change with the factor ½: ``∇Φ = 2(Jᵀρ + Λθ)``, so ``‖∇Φ‖∞ ≤ gtol``
-    is ``‖Jᵀρ + Λθ‖∞ ≤ gtol/2``, and ``Φ ≤ phi_floor`` is ``Φ/2 ≤ phi_floor/2``; the
-    loop's step and relative-decrease stops are off (``xtol = ftol = 0``).
+    The stops, none of which depends on the units of ρ or θ:
+
+    * "gradient": the cosine between ``[ρ; √Λθ]`` and every column of ``[J; √Λ]`` is at most
+      ``gtol`` (:func:`lecturekit.inverse.least_squares.gradient_cosine`; the factor ½
+      does not change a cosine);
+    * "loss": ``Φ ≤ phi_floor`` (the caller's floor, relative to the loss at the start);
+    * "Φ minimal to working precision": a trial step changed Φ by at most ``FTOL = 10⁻¹⁴`` of
+      itself and the linear model predicted no more, with the damping at most its scale
+      (the loop's "loss" rule, MINPACK's ftol test). Decreases below about ``ε·Φ`` cannot be
+      seen, so near its rounding floor the cosine of a large-residual problem (noisy data)
+      stalls at about ``10⁻⁹``; this stop is the honest end of such a run;
+    * "finish_steps": ``max_steps`` iterations, not converged;
+    * no step decreases Φ at working precision (the damping grew past 10¹⁶ times its scale),
+      not converged; when trial points where ρ or J was NaN or infinite took part, the reason
+      says which quantity became non-finite, in which loss term, at which step.
+
+    The loop's step rule is off (``xtol = 0``): with more unknowns than residuals the weights
+    are not determined, so a small step says nothing about them. A trial point where ρ or J
+    is not finite is a failed step (more damping), never an error.
 
     Parameters
     ----------
-    problem : PINNProblem
+    problem : PINNLoss
         ``problem.residuals(θ)`` gives ``(ρ, J = D_θ ρ)``, ``problem.residuals(θ,
         jacobian=False)`` gives ``(ρ, None)`` and ``problem.terms(θ)`` the loss terms.
     theta : ndarray, shape (P,)
@@ -62,47 +144,57 @@ def levenberg_marquardt_finish(problem, theta, penalty, max_steps, tols, record,
     -------
     theta : ndarray, shape (P,)
     info : dict
-        ``finish_iterations``; ``converged``, True when ``‖∇Φ‖∞ ≤ gtol`` (reason
-        "gradient") or ``Φ ≤ phi_floor`` ("loss"); not converged after ``max_steps``
-        iterations ("finish_steps") or when no step decreases Φ at working precision
-        (μ > 10¹⁶).
+        ``finish_iterations``; ``converged``; ``reason``, as above.
     """
     gtol, phi_floor = tols
-    rho, J = problem.residuals(theta)
-    phi = float(rho @ rho + penalty @ (theta * theta))
-    if not (np.isfinite(phi) and np.all(np.isfinite(J))):
-        stop(step0 + 1, "Levenberg–Marquardt", "the residual vector or its Jacobian")
+    check_finish_memory(len(problem.X), theta.size, penalty)
+    watch = _Watch(problem, step0)
+    J = watch.jacobian(theta)
+    rho = watch.residual(theta)
+    if watch.first is not None:
+        _, what, where = watch.first
+        stop(step0 + 1, "Levenberg–Marquardt", f"{what} (in {where})")
     if max_steps == 0:
         return theta, {"finish_iterations": 0, "converged": False, "reason": "finish_steps"}
+    del rho, J
     now = {"terms": problem.terms(theta), "step": step0}
 
     def after_step(th, accepted):
         if accepted:  # the loss terms change only when the step is taken
             now["terms"] = problem.terms(th)
         now["step"] += 1
+        watch.step = now["step"]
         record(now["terms"], th, "lm", now["step"])
 
     res = levenberg_marquardt(
-        lambda th: problem.residuals(th, jacobian=False)[0],
-        lambda th: problem.residuals(th)[1],
+        watch.residual,
+        watch.jacobian,
         theta,
         penalty,
         solve="auto",
         tau=1e-3,
         max_iter=max_steps,
-        gtol=gtol / 2,
+        gtol=gtol,
         xtol=0.0,
-        ftol=0.0,
+        ftol=FTOL,
         target_loss=phi_floor / 2,
         callback=after_step,
     )
     reasons = {
         "target": "loss",
+        "loss": "Φ minimal to working precision",
         "max_iter": "finish_steps",
-        "damping": "no step decreases Φ at working precision (damping μ > 1e16)",
+        "damping": "no step decreases Φ at working precision (damping μ > 1e16·μ̂)",
     }
+    reason = reasons.get(res.reason, res.reason)
+    if res.reason == "non-finite trials" and watch.first is not None:
+        step, what, where = watch.first
+        reason = (
+            f"{what} became non-finite (NaN or inf) at Levenberg–Marquardt step {step}, in "
+            f"{where}; every step toward there failed, so θ stopped where Φ was last finite"
+        )
     return res.w, {
         "finish_iterations": res.iterations,
         "converged": res.converged,
-        "reason": reasons.get(res.reason, res.reason),
+        "reason": reason,
     }

@@ -84,6 +84,31 @@ def _observations(data, n_in):
     return Xd, ud
 
 
+def _show_point(x):
+    """A point as the reader wrote it: ``0.5`` for one coordinate, ``(0.5, 0.1)`` for several."""
+    return f"{x[0]:.4g}" if x.size == 1 else "(" + ", ".join(f"{v:.4g}" for v in x) + ")"
+
+
+def _check_inside(Xd, Xc):
+    """Refuse observations outside the box of the collocation points, where r is not enforced.
+
+    There the equation does not tie u to the parameters, so an inverse fit would estimate
+    them from extrapolation (a parameter fitted to data the physics never sees).
+    """
+    low, high = Xc.min(axis=0), Xc.max(axis=0)
+    slack = 1e-12 * np.maximum(high - low, 1.0)
+    outside = np.any((Xd < low - slack) | (Xd > high + slack), axis=1)
+    if np.any(outside):
+        i = int(np.flatnonzero(outside)[0])
+        box = " × ".join(f"[{a:.4g}, {b:.4g}]" for a, b in zip(low, high, strict=True))
+        raise ValueError(
+            f"data x_obs has {int(outside.sum())} of {len(Xd)} points outside the collocation "
+            f"domain {box} (first x_obs[{i}] = {_show_point(Xd[i])}): there the equation is not "
+            "enforced, so the physics does not constrain u, nor the parameters through it. "
+            "Extend x_collocation to cover the observations, or leave those points out"
+        )
+
+
 def _physical_params(params):
     """Names and starting values of the trainable physical parameters."""
     params = {} if params is None else params
@@ -143,6 +168,8 @@ class PINNLoss:
         self.data_rows = None
         if data is not None:
             Xd, self.u_obs = _observations(data, n_in)
+            if residual is not None:
+                _check_inside(Xd, Xc)
             start = sum(len(B) for B in blocks)
             self.data_rows = np.arange(start, start + len(Xd))
             blocks.append(Xd)
@@ -227,6 +254,37 @@ class PINNLoss:
             raise ValueError(f"the residual could not be evaluated: {err}") from err
         if not np.all(np.isfinite(r)):
             raise ValueError("the residual returns NaN or infinite values at the starting point")
+        self._check_pointwise(u[c], ux[c], uxx[c], p, r)
+
+    def _check_pointwise(self, u, ux, uxx, p, r):
+        """Refuse a residual that couples collocation points.
+
+        The loss's gradient and ``D_θ ρ`` seed every point with the same dual direction, which
+        is right only if ``rᵢ`` depends on ``x, u, uₓ, uₓₓ`` at point i alone (and on p).
+        Changing ``u, uₓ, uₓₓ`` at one point i must then leave every other ``rⱼ`` unchanged;
+        a shift (``u[::-1]``), a mean or a difference across points does not.
+        """
+        m = r.size
+        for i in sorted({0, m // 2}) if m > 1 else ():
+            bumped = [a.copy() for a in (u, ux, uxx)]
+            for a in bumped:
+                a[i] += 1e-3 * (1.0 + abs(a[i]))
+            with np.errstate(all="ignore"):
+                r_i = self._eval_residual(*bumped, p)[0]
+            moved = np.abs(r_i - r) > 1e-12 * (1.0 + np.abs(r))
+            moved[i] = False
+            if np.any(moved):
+                j = int(np.flatnonzero(moved)[0])
+                raise ValueError(
+                    "the residual must be pointwise: r at a collocation point may depend on x, "
+                    "u, uₓ, uₓₓ at that point only (and on the parameters p). Changing u, uₓ, "
+                    f"uₓₓ at point {i} (x = {_show_point(self.X[i])}) changed r at "
+                    f"{int(moved.sum())} other point(s), first at point {j} "
+                    f"(x = {_show_point(self.X[j])}). A residual that couples points (a shift "
+                    "such as u[::-1], a mean or a difference over points) breaks the PINN's "
+                    "derivative rules, so its gradient would be wrong: write the coupling as a "
+                    "derivative (ux, uxx) of the equation instead"
+                )
 
     def terms(self, theta):
         """The unweighted loss terms ``{"pde", "bc", "data"}`` and the weighted total at θ."""

@@ -26,12 +26,13 @@ import warnings
 
 import numpy as np
 
-from .._validate import integer, points, real
+from .._validate import ArrayTooLarge, check_memory, integer, points, real
 from ..activations import get_activation, identity
+from ..inverse.least_squares import gradient_cosine
 from ..network import InputDerivativeStep, propagate, with_derivative_rows
 from ..train.optimisers import Adam
 from ..vectorise import closure
-from .finish import levenberg_marquardt_finish, single_threaded_blas
+from .finish import check_finish_memory, levenberg_marquardt_finish, single_threaded_blas
 from .loss import TERMS, PINNLoss
 
 
@@ -83,6 +84,18 @@ def _make_derivs(act):
         f"a PINN needs a smooth activation with f′, f″ and f‴ (tanh, sigmoid or softplus); "
         f"got {act.name!r}"
     )
+
+
+def _cosine(problem, theta, penalty):
+    """The stationarity of ``Φ = ‖ρ‖² + θᵀΛθ`` without units (MINPACK's cosine; NaN if J is
+    too large to form, so that convergence is then never claimed)."""
+    try:
+        check_finish_memory(len(problem.X), theta.size, penalty)
+    except ArrayTooLarge:
+        return float("nan")
+    with np.errstate(all="ignore"):
+        rho, J = problem.residuals(theta)
+        return gradient_cosine(J, rho, theta, penalty)
 
 
 # --- the network ------------------------------------------------------------------------------
@@ -283,7 +296,7 @@ class PINN:
         finish="lm",
         finish_steps=2000,
         lam=0.0,
-        gtol=1e-10,
+        gtol=1e-8,
         ftol=1e-12,
         progress=True,
         lr=1e-3,
@@ -297,8 +310,11 @@ class PINN:
         term and the penalty together are ``(2w_data/m)·(½‖eᵈ‖² + ½λ‖θ_net‖²)``, chapter 8's
         ``Φ_λ`` up to the factor, so a λ means the same here as in ``lecturekit.inverse``.
         Adam moves the weights into a good region, then a finishing phase runs to
-        a stated criterion: the gradient vanishes, ``‖∇Φ‖∞ ≤ gtol``, or (for a problem with an
-        exact solution, whose loss can fall to rounding level) the loss falls below
+        a stated criterion that does not depend on the units of the problem: the gradient
+        vanishes relative to the residual, the cosine between ``[ρ; √Λθ]`` (``Φ = ‖ρ‖² +
+        θᵀΛθ``, :meth:`PINNLoss.residuals`) and every column of its Jacobian is at most
+        ``gtol`` (:func:`lecturekit.inverse.least_squares.gradient_cosine`), or (for a problem
+        with an exact solution, whose loss can fall to rounding level) the loss falls below
         ``ftol·Φ(θ₀)``, θ₀ the initial weights. ``fit_info`` records whether it converged and
         why it stopped; reaching ``finish_steps`` first is reported there and warned about.
 
@@ -308,8 +324,10 @@ class PINN:
             ``residual(x, u, ux, uxx, p)`` returning the equation's residual at the collocation
             points, written with numpy arithmetic (it receives dual arrays for u, ux, uxx and p's
             values, and a plain array x); None fits the conditions and data only (a plain NN).
+            It must be pointwise: the residual at point i may read x, u, ux, uxx at point i
+            only (and p), which is checked before training.
         x_collocation : array_like, shape (m,) or (m, n)
-            Points where the residual is enforced.
+            Points where the residual is enforced; observations must lie inside their box.
         conditions : sequence of tuples
             ``(x0, k, value)``: ``u⁽ᵏ⁾(x0) = value`` for k in {0, 1}; x0 may hold several
             points (then value is a scalar or one value per point). For n > 1 inputs, a fourth
@@ -331,11 +349,15 @@ class PINN:
             Most iterations of the finishing phase.
         lam : float
             Tikhonov weight λ ≥ 0 (it needs data: λ weighs the weights against the data misfit).
-            With noisy data and more weights than residuals the minimum of L alone is not unique
-            (JᵀJ is singular); any λ > 0 makes it locally unique, so that rounding cannot move
-            it.
+            With more weights than residuals JᵀJ is singular, so the Gauss–Newton step of L
+            alone is not determined; any λ > 0 makes JᵀJ + Λ positive definite, so every step
+            is. (The exact Hessian need not be, so this does not make the minimum unique.)
         gtol, ftol : float
-            Convergence: ``‖∇Φ‖∞ ≤ gtol`` or ``Φ ≤ ftol·Φ(θ₀)`` (the second only with "lm").
+            Convergence: the cosine above ``≤ gtol`` or ``Φ ≤ ftol·Φ(θ₀)`` (the second only
+            with "lm"). Decreases of Φ below about ``ε·Φ`` cannot be seen, so on a noisy
+            (large-residual) problem the cosine stalls near ``10⁻⁹``: the default ``10⁻⁸``
+            lies above that floor; the LM finish also ends, converged, when Φ is minimal to
+            working precision (:func:`~lecturekit.pinn.finish.levenberg_marquardt_finish`).
         progress : bool
             Show a progress bar with the current loss terms.
         lr : float
@@ -347,8 +369,8 @@ class PINN:
         Returns
         -------
         PINN
-            self, trained; ``fit_info`` holds ``converged``, ``reason``, the iteration counts and
-            the final ``‖∇Φ‖∞``.
+            self, trained; ``fit_info`` holds ``converged``, ``reason``, the iteration counts,
+            the final cosine ``grad_cosine`` and ``‖∇Φ‖∞`` (``grad_norm``, in Φ's units).
         """
         adam_steps = integer(adam_steps, "adam_steps", minimum=0)
         finish_steps = integer(finish_steps, "finish_steps", minimum=0)
@@ -384,6 +406,8 @@ class PINN:
         penalty = np.zeros_like(theta)
         if lam:
             penalty[:n_net] = lam * problem.weights["data"] / problem.data_rows.size
+        if finish == "lm":  # refused before Adam spends any time, and before J is formed
+            check_finish_memory(len(problem.X), theta.size, penalty)
 
         def objective(th):
             """Φ(θ) = L(θ) + θᵀΛθ and ∇Φ = ∇L + 2Λθ."""
@@ -450,19 +474,23 @@ class PINN:
             )
             info |= lm_info
         elif finish == "lbfgs":
-            info |= self._lbfgs(problem, objective, theta, finish_steps, gtol, record, adam_steps)
+            info |= self._lbfgs(
+                problem, objective, penalty, theta, finish_steps, gtol, record, adam_steps
+            )
             theta = info.pop("theta")
         bar.update(max(0, total - bar.n))
         bar.close()
         phi, g = objective(theta)
         info["loss"] = phi
         info["grad_norm"] = float(np.max(np.abs(g)))
+        info["grad_cosine"] = _cosine(problem, theta, penalty)
         if finish is None:
-            info |= {"converged": info["grad_norm"] <= gtol, "reason": "adam_steps"}
+            info |= {"converged": info["grad_cosine"] <= gtol, "reason": "adam_steps"}
         if not info["converged"]:
             warnings.warn(
-                f"PINN fit did not converge: {info['reason']} (‖∇Φ‖∞ = {info['grad_norm']:.2e}"
-                f" > gtol = {gtol:g}); the result is where the iterations stopped",
+                f"PINN fit did not converge: {info['reason']} (cosine of the gradient "
+                f"{info['grad_cosine']:.2e} > gtol = {gtol:g}); the result is where the "
+                "iterations stopped",
                 RuntimeWarning,
                 stacklevel=3,
             )
@@ -472,17 +500,20 @@ class PINN:
         self.history = {k: np.asarray(v) for k, v in hist.items()}
         self._problem, self._penalty = problem, penalty
 
-    def _lbfgs(self, problem, objective, theta, max_steps, gtol, record, step0):
-        """scipy's L-BFGS-B on Φ, stopped by the same criterion ‖∇Φ‖∞ ≤ gtol."""
+    def _lbfgs(self, problem, objective, penalty, theta, max_steps, gtol, record, step0):
+        """scipy's L-BFGS-B on Φ, stopped by the same criterion: the cosine ≤ gtol."""
         from scipy.optimize import minimize
 
-        count = {"it": 0}
+        count = {"it": 0, "cosine": np.inf}
 
         def after_iteration(xk):
             count["it"] += 1
             last = problem.last
             same = last is not None and np.array_equal(last[0], xk)
             record(last[1] if same else problem.terms(xk), xk, "lbfgs", step0 + count["it"])
+            count["cosine"] = _cosine(problem, xk, penalty)
+            if count["cosine"] <= gtol:
+                raise StopIteration  # scipy ends the run and returns this iterate
 
         res = minimize(
             objective,
@@ -490,17 +521,17 @@ class PINN:
             jac=True,
             method="L-BFGS-B",
             callback=after_iteration,
-            # ftol = 0: stop on the gradient (L-BFGS-B's pgtol is the same max-norm), not on a
-            # small relative change of Φ, which a slow descent also shows.
+            # ftol = gtol = 0: stop on the cosine (the callback), not on a small relative
+            # change of Φ, which a slow descent also shows, nor on L-BFGS-B's absolute pgtol.
             options={
                 "maxiter": max_steps,
                 "maxfun": 2 * max_steps + 10,
                 "maxcor": 50,
                 "ftol": 0.0,
-                "gtol": gtol,
+                "gtol": 0.0,
             },
         )
-        converged = bool(np.max(np.abs(res.jac)) <= gtol)
+        converged = bool(_cosine(problem, res.x, penalty) <= gtol)
         return {
             "theta": res.x,
             "finish_iterations": int(res.nit),
@@ -532,6 +563,11 @@ class PINN:
                 "parameter_uncertainty needs a fitted inverse problem: fit with data and params"
             )
         theta = np.concatenate([self._theta, list(self._params.values())])
+        M, P = len(problem.X), theta.size
+        check_memory(
+            f"the linearised covariance at M = {M} residuals, P = {P} unknowns",
+            {"J = D_θ ρ": (M, P), "A = J̃ᵀJ̃ + Λ̃": (P, P), "A⁻¹": (P, P)},
+        )
         rho, J = problem.residuals(theta)
         s = np.sqrt(problem.weights["data"] / problem.data_rows.size)
         J, rho, Lam = J / s, rho / s, self._penalty / s**2

@@ -6,9 +6,11 @@ Each rule is the matrix-calculus identity named in its docstring: for ``Y = op(X
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-from .._validate import shape_str
+from .._validate import check_memory, finite_array, real, shape_str
 from ..activations import sigmoid as _sigmoid
 from ..vectorise import closure as _closure
 from .core import Tensor, _as_tensor, _fp_check
@@ -136,8 +138,10 @@ def power(a, b):
     """
     a = _as_tensor(a)
     ad = a.data
+    if not isinstance(b, Tensor) and not isinstance(b, numbers.Real):
+        b = Tensor._constant(finite_array(b, "the exponent b of A ** b"))  # "3" is refused
     if not isinstance(b, Tensor):
-        e = float(b)
+        e = real(b, "the exponent b of A ** b")
         if e == 2.0:  # the common case (squares in losses): skip the pow call
             with _fp_check("square (A ⊙ A)"):
                 sq = ad * ad
@@ -184,6 +188,7 @@ def matmul(a, b):
         )
     ra, rb = a.requires_grad, b.requires_grad
     ad, bd = a.data, b.data
+    check_memory("the product X W", {"X W": sa[:-1] + sb[1:]})  # (m×1)(1×m) is m×m
     if ad.ndim == 2 and bd.ndim == 2:
 
         def vjp(g):  # Xᵀ G as (Gᵀ X)ᵀ: OpenBLAS is far faster with the long factor on the right

@@ -283,6 +283,11 @@ def points(x, n_in: int, name: str):
         arr = arr.reshape(1, 1) if n_in == 1 else arr.reshape(1, -1)
     if arr.ndim == 1:
         arr = arr[:, None] if n_in == 1 else arr[None, :]
+    if arr.ndim == 2 and arr.shape[1] != n_in and arr.shape[0] == n_in:
+        raise ValueError(
+            f"{name} looks transposed: expected m×n with rows = points and n = {n_in} input "
+            f"coordinates; got {shape_str(arr.shape)}, whose transpose fits. Pass {name}.T"
+        )
     if arr.ndim != 2 or arr.shape[1] != n_in:
         want = "m (or m×1)" if n_in == 1 else f"m×{n_in}"
         raise ValueError(

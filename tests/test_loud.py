@@ -404,6 +404,7 @@ def test_a_wrong_width_that_is_not_a_transpose_names_the_rows():
 # 4. A diverging run says so at the epoch it happens
 
 
+@pytest.mark.filterwarnings("ignore:training diverged at step")
 def test_fit_warns_at_the_epoch_the_objective_explodes():
     # Too large a step: J grows for several epochs before it overflows. The warning comes at
     # the first epoch whose J exceeds GROWTH_WARNING × J₀, before the non-finite step.
@@ -426,3 +427,31 @@ def test_fit_warns_at_the_epoch_the_objective_explodes():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         train.fit(*args, lr=0.5, epochs=60)
+
+
+def test_autodiff_refuses_a_broadcast_too_large_and_non_integer_axes():
+    column, row = ad.tensor(np.ones((100_000, 1))), ad.tensor(np.ones((1, 100_000)))
+    for op in (
+        lambda: column + row,
+        lambda: column - row,
+        lambda: column * row,
+        lambda: column / row,
+    ):
+        with pytest.raises(ArrayTooLarge, match=r"the broadcast result of A . B"):
+            op()
+    t = ad.tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"axis must be an integer; got 1\.5"):
+        t.sum(axis=1.5)
+    with pytest.raises(ValueError, match=r"shape\[0\] must be an integer; got 1\.5"):
+        t.reshape(1.5, 4)
+    assert t.reshape(np.int64(3), 2).shape == (3, 2) and t.sum(axis=np.array(1)).shape == (2,)
+
+
+def test_pinn_points_given_transposed_are_named_as_such():
+    from lecturekit._validate import points
+
+    with pytest.raises(ValueError, match=r"x looks transposed: expected m×n .* n = 2 input"):
+        points(np.ones((2, 7)), 2, "x")
+    with pytest.raises(ValueError, match=r"x looks transposed"):
+        points(np.ones((1, 7)), 1, "x")
+    assert points(np.ones((7, 2)), 2, "x").shape == (7, 2)

@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from .._validate import check_memory, finite_array, real, shape_str
+from .._validate import check_memory, finite_array, integer, integers, real, shape_str
 from ..activations import sigmoid as _sigmoid
 from ..vectorise import closure as _closure
 from .core import Tensor, _as_tensor, _fp_check
@@ -24,6 +24,18 @@ def _finite_out(out, op):
             "it on: scale the inputs or the weights down"
         )
     return out
+
+
+def _broadcast_fits(sa, sb, op):
+    """Refuse, before computing, an element-wise result that broadcasting makes too large
+    (an m×1 column and a 1×m row give an m×m matrix)."""
+    try:
+        shape = np.broadcast_shapes(sa, sb)
+    except ValueError:
+        raise ValueError(
+            f"{op} needs shapes that broadcast; got {shape_str(sa)} and {shape_str(sb)}"
+        ) from None
+    check_memory(f"the broadcast result of {op}", {op: shape})
 
 
 def _unbroadcast(g, shape):
@@ -54,6 +66,7 @@ def add(a, b):
     """
     a, b = _as_tensor(a), _as_tensor(b)
     sa, sb = a.data.shape, b.data.shape
+    _broadcast_fits(sa, sb, "A + B")
     with _fp_check("add (A + B)"):
         out = a.data + b.data
     return Tensor._node(
@@ -71,6 +84,7 @@ def sub(a, b):
     """
     a, b = _as_tensor(a), _as_tensor(b)
     sa, sb = a.data.shape, b.data.shape
+    _broadcast_fits(sa, sb, "A − B")
     with _fp_check("sub (A − B)"):
         out = a.data - b.data
     return Tensor._node(
@@ -95,6 +109,7 @@ def mul(a, b):
     """
     a, b = _as_tensor(a), _as_tensor(b)
     ad, bd = a.data, b.data
+    _broadcast_fits(ad.shape, bd.shape, "A ⊙ B")
 
     def vjp(g):
         return (
@@ -115,6 +130,7 @@ def div(a, b):
     """
     a, b = _as_tensor(a), _as_tensor(b)
     ad, bd = a.data, b.data
+    _broadcast_fits(ad.shape, bd.shape, "A ⊘ B")
     if np.any(bd == 0):
         raise ValueError("division by a tensor with zero entries (the quotient is not finite)")
     with _fp_check("div (A ⊘ B)"):
@@ -290,7 +306,7 @@ def cos(a):
 def _norm_axes(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if np.isscalar(axis) else tuple(axis)
+    axes = [integer(axis, "axis")] if np.ndim(axis) == 0 else integers(axis, "axis")
     out = []
     for ax in axes:
         if not -ndim <= ax < ndim:
@@ -415,4 +431,5 @@ def reshape(a, shape):
     """
     a = _as_tensor(a)
     old = a.data.shape
+    shape = [integer(shape, "shape")] if np.ndim(shape) == 0 else integers(shape, "shape")
     return Tensor._node(a.data.reshape(shape), (a,), lambda g: (g.reshape(old),), "reshape")

@@ -60,6 +60,9 @@ TOO_LARGE = {
     "covariance of 40 000 weights": lambda: inverse.linearised_covariance(
         np.ones((10, 40_000)), np.ones(10), lam=1.0
     ),
+    "confidence band of 12 301 weights": lambda: inverse.confidence_band(
+        np.zeros((2000, 1)), np.zeros(2000), np.zeros((2, 4100)), np.zeros(4101), np.zeros((5, 1))
+    ),
     "D_w̄ y": lambda: jacobians.dy_dw(np.zeros((200_000, 10)), np.zeros((11, 60)), np.zeros(61)),
     "forward pass with p = 1e4": lambda: network.predict(
         np.zeros((100_000, 1)), np.zeros((2, 10_000)), np.zeros(10_001)

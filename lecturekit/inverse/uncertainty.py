@@ -220,8 +220,15 @@ def confidence_band(X, d, Wh, wo, X_new, f="tanh", g="identity", lam=0.0, sigma=
     -------
     Band
     """
-    r, J = residual_and_jacobian(X, d, Wh, wo, f, g)
+    Xbar, Wh, wo = check_shapes(X, Wh, wo)
     Xn, Wh, wo = check_shapes(X_new, Wh, wo)
+    m, k, P = Xbar.shape[0], Xn.shape[0], Wh.size + wo.size
+    check_memory(  # J and J_x are formed before linearised_covariance can check its part
+        f"the band of P = {P} weights from m = {m} data at k = {k} points",
+        {"J": (m, P), "J_x": (k, P), "Cov": (P, P), "V diag(·) Vᵀ": (P, P)},
+        cheaper="use fewer evaluation points or a smaller network",
+    )
+    r, J = residual_and_jacobian(X, d, Wh, wo, f, g)
     y, Jx = _output_and_jacobian(Xn, Wh, wo, get_activation(f), get_activation(g))
     cov = linearised_covariance(J, r, lam, sigma)
     half = band_half_width(Jx, cov, level)  # t if σ was estimated, normal if it was given

@@ -220,12 +220,20 @@ def choice(value, options, name: str, *, aliases=None, lookup=None) -> str:
 
 
 def features(X, nbar: int, name: str, got: str | None = None):
-    """Raise the error for an m×n matrix ``X`` whose n̄ = n + 1 does not match ``nbar``.
+    """Raise the error for features ``X`` (as given) whose n̄ = n + 1 does not match ``nbar``.
 
-    When the transpose would match (``X`` is n×m), say that ``X`` looks transposed; else name
+    When the transpose would match (``X`` is n×m), say that ``X`` looks transposed; a vector,
+    read as one feature column, that would fit as one observation is named as such; else name
     the expected n̄ and the rows of ``name`` (e.g. ``"W̄ʰ"``) that were given (or ``got``).
     """
-    m, n = X.shape
+    shape = np.shape(X)
+    m, n = (shape[0], 1) if len(shape) == 1 else shape
+    if len(shape) == 1 and m + 1 == nbar:
+        raise ValueError(
+            f"X is a vector of length {m}, read as m = {m} observations of n = 1 feature, "
+            f"but {name} needs n̄ = {nbar} (n = {nbar - 1} features): for one observation of "
+            f"{m} features pass the 1×{m} row X.reshape(1, -1)"
+        )
     if n + 1 != nbar and m + 1 == nbar:
         raise ValueError(
             f"X looks transposed: expected m×n with rows = observations and n = {nbar - 1} "

@@ -206,7 +206,7 @@ def neuron(X, w, f="sigmoid"):
     nbar = Xbar.shape[1]
     w = finite_array(w, "w̄", allow_complex=True)
     if w.ndim == 1 and w.size != nbar and Xbar.shape[0] + 1 == w.size:
-        features(Xbar[:, 1:], w.size, "w̄")  # X given as n×m: says it looks transposed
+        features(X, w.size, "w̄")  # X given as n×m: says it looks transposed
     w = weight_vector(w, "w̄", nbar, f"n̄ = n + 1 = {nbar} to match X̄ (m×n̄)", allow_complex=True)
     with np.errstate(over="ignore", invalid="ignore"):
         return finite_result(get_activation(f).f(Xbar @ w), "the neuron's output y")
@@ -241,7 +241,7 @@ def hidden_layer(X, Wh, f="tanh", method="matrix"):
     Xbar = closure(X)
     Wh = finite_array(Wh, "W̄ʰ", 2, allow_complex=True)
     if Wh.shape[0] != Xbar.shape[1]:
-        features(Xbar[:, 1:], Wh.shape[0], "W̄ʰ", got=f"W̄ʰ of shape {shape_str(Wh.shape)}")
+        features(X, Wh.shape[0], "W̄ʰ", got=f"W̄ʰ of shape {shape_str(Wh.shape)}")
     method = choice(method, ("matrix", "neurons", "kron"), "method")
     act = get_activation(f)
     m, p = Xbar.shape[0], Wh.shape[1]
@@ -304,7 +304,7 @@ def deep_forward(X, weights, f="tanh", g="identity"):
     mats = _layer_list(weights)
     Xbar = closure(X)
     if mats[0].shape[0] != Xbar.shape[1]:
-        features(Xbar[:, 1:], mats[0].shape[0], "W̄1", got=f"shape {shape_str(mats[0].shape)}")
+        features(X, mats[0].shape[0], "W̄1", got=f"shape {shape_str(mats[0].shape)}")
     acts = [get_activation(f)] * (len(mats) - 1) + [get_activation(g)]
     m = Xbar.shape[0]
     check_memory(

@@ -27,7 +27,7 @@ def linear_predict(X, wbar):
     Xbar, _ = _design(X)
     wbar = finite_array(wbar, "w̄", 1, allow_complex=True)
     if wbar.shape[0] != Xbar.shape[1] and Xbar.shape[0] + 1 == wbar.shape[0]:
-        features(Xbar[:, 1:], wbar.shape[0], "w̄")  # X given as n×m: says it looks transposed
+        features(X, wbar.shape[0], "w̄")  # X given as n×m: says it looks transposed
     if wbar.shape[0] != Xbar.shape[1]:
         raise ValueError(
             f"w̄ must have n̄ = {Xbar.shape[1]} entries to match X̄ "

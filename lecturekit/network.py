@@ -53,7 +53,7 @@ def check_shapes(X, Wh, wo, *, allow_complex=False):
     if Wh.ndim != 2:
         raise ValueError(f"W̄ʰ must be a matrix (n̄×p); got shape {shape_str(Wh.shape)}")
     if Wh.shape[0] != nbar:
-        features(Xbar[:, 1:], Wh.shape[0], "W̄ʰ")
+        features(X, Wh.shape[0], "W̄ʰ")
     p = Wh.shape[1]
     expected = f"p̄ = p + 1 = {p + 1} to match W̄ʰ (n̄×p = {nbar}×{p})"
     wo = weight_vector(wo, "w̄ᵒ", p + 1, expected, allow_complex=allow_complex)

@@ -458,3 +458,16 @@ def test_pinn_points_given_transposed_are_named_as_such():
     with pytest.raises(ValueError, match=r"x looks transposed"):
         points(np.ones((1, 7)), 1, "x")
     assert points(np.ones((7, 2)), 2, "x").shape == (7, 2)
+
+
+def test_one_observation_given_as_a_vector_is_told_how_to_write_it():
+    _, _, Wh, wo = _small_problem(n=2)
+    for call in (
+        lambda: network.predict(np.array([0.5, -1.0]), Wh, wo),
+        lambda: linear.linear_predict([0.5, -1.0], np.ones(3)),
+        lambda: elementwise.neuron([0.5, -1.0], np.ones(3)),
+    ):
+        with pytest.raises(ValueError, match=r"X is a vector of length 2.*X\.reshape\(1, -1\)"):
+            call()
+    row = np.array([[0.5, -1.0]])
+    assert network.predict(row, Wh, wo).shape == (1,)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from ._validate import choice
+
 _z = sp.Symbol("z", real=True)
 
 
@@ -167,10 +169,10 @@ def get_activation(name) -> Activation:
     """
     if isinstance(name, Activation):
         return name
-    if isinstance(name, str) and name.lower() in ACTIVATIONS:
-        return ACTIVATIONS[name.lower()]
-    known = ", ".join(sorted(k for k in ACTIVATIONS if k not in ("logistic", "linear")))
-    raise ValueError(
-        f"unknown activation {name!r}; known activations: {known} "
-        "(aliases: logistic = sigmoid, linear = identity)"
-    )
+    if isinstance(name, str) and name in ACTIVATIONS:  # the common case, without the lookup
+        return ACTIVATIONS[name]
+    known = sorted(k for k in ACTIVATIONS if k not in _ALIASES)
+    return ACTIVATIONS[choice(name, known, "f", aliases=_ALIASES, lookup="activation")]
+
+
+_ALIASES = {"logistic": "sigmoid", "linear": "identity"}

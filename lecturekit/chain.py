@@ -20,18 +20,18 @@ forming the m × n̄p Jacobian on the way.
 from __future__ import annotations
 
 import itertools
+import math
 from functools import cache
 from typing import NamedTuple
 
-import numpy as np
-
-from ._validate import shape_str
+from ._validate import check_memory, finite_array, integer, integers, shape_str
 
 __all__ = [
     "chain_cost",
     "evaluate",
     "optimal_order",
     "all_orders",
+    "catalan",
     "left_to_right",
     "right_to_left",
     "to_string",
@@ -41,8 +41,22 @@ __all__ = [
 ]
 
 
+#: Most parenthesisations :func:`all_orders` lists: Catalan(k − 1) passes it at k = 12
+#: (58 786 orders) and not at k = 13 (208 012).
+MAX_ORDERS = 100_000
+
+#: Most factors :func:`optimal_order` takes: its dynamic programme visits about k³/6 splits,
+#: 4.5 million at this limit (seconds in Python) and 4.5 billion at k = 3000.
+MAX_DP_FACTORS = 300
+
+
+def catalan(n):
+    """The Catalan number ``Cₙ = (2n)! / ((n + 1)! n!)``: the parenthesisations of n + 1 factors."""
+    return math.comb(2 * n, n) // (n + 1)
+
+
 def _check_dims(dims):
-    dims = [int(d) for d in dims]
+    dims = integers(dims, "dims")  # 2.7 is refused, never truncated to 2
     if len(dims) < 2:
         raise ValueError(
             f"dims must list d₀, …, d_k for k ≥ 1 factors (length ≥ 2); got length {len(dims)}"
@@ -115,7 +129,7 @@ def evaluate(matrices, order):
     -------
     ndarray, shape (d₀, d_k)
     """
-    mats = [np.asarray(M, dtype=float) for M in matrices]
+    mats = [finite_array(M, f"factor {i}") for i, M in enumerate(matrices)]
     for i, M in enumerate(mats):
         if M.ndim != 2:
             raise ValueError(f"factor {i} must be a matrix; got shape {shape_str(M.shape)}")
@@ -127,6 +141,11 @@ def evaluate(matrices, order):
             )
     dims = [M.shape[0] for M in mats] + [mats[-1].shape[1]] if mats else []
     chain_cost(dims, order)  # validates the parenthesisation
+    check_memory(
+        f"the products of {to_string(order)}",
+        {f"{to_string(node)}": shape for node, shape in _products(dims, order)},
+        cheaper="choose an order whose intermediates are small (chain.optimal_order)",
+    )
 
     def walk(node):
         if not isinstance(node, tuple):
@@ -136,11 +155,28 @@ def evaluate(matrices, order):
     return walk(order)
 
 
+def _products(dims, order):
+    """Every product the parenthesisation forms, with its shape ``dᵢ × d_l``."""
+    out = []
+
+    def walk(node):
+        if not isinstance(node, tuple):
+            return node, node + 1
+        i, _ = walk(node[0])
+        _, l = walk(node[1])
+        out.append((node, (dims[i], dims[l])))
+        return i, l
+
+    walk(order)
+    return out
+
+
 def optimal_order(dims):
     """The cheapest parenthesisation of the chain, by dynamic programming.
 
     Implements ``c[i, l] = min_{i<j<l} c[i, j] + c[j, l] + dᵢ d_j d_l`` with ``c[i, i+1] = 0``,
-    where ``c[i, l]`` is the cheapest cost of the sub-chain of factors i..l−1. O(k³) time.
+    where ``c[i, l]`` is the cheapest cost of the sub-chain of factors i..l−1. O(k³) time:
+    chains of more than :data:`MAX_DP_FACTORS` factors are refused.
 
     Returns
     -------
@@ -150,6 +186,13 @@ def optimal_order(dims):
     """
     dims = _check_dims(dims)
     k = len(dims) - 1
+    if k > MAX_DP_FACTORS:
+        raise ValueError(
+            f"optimal_order's dynamic programme visits about k³/6 = {k**3 // 6:,} splits for "
+            f"k = {k} factors; it takes at most k = {MAX_DP_FACTORS} "
+            f"({MAX_DP_FACTORS**3 // 6:,} splits). Split the chain into parts, or compare "
+            "chain_cost of left_to_right(k) and right_to_left(k)"
+        )
     cost = {(i, i + 1): 0 for i in range(k)}
     split = {}
     for length in range(2, k + 1):
@@ -172,9 +215,18 @@ def optimal_order(dims):
 
 
 def all_orders(k):
-    """Every parenthesisation of a chain of ``k`` factors (there are Catalan(k − 1) of them)."""
-    if k < 1:
-        raise ValueError(f"a chain needs at least one factor; got k = {k}")
+    """Every parenthesisation of a chain of ``k`` factors (there are Catalan(k − 1) of them).
+
+    Refused, before any is built, when there are more than :data:`MAX_ORDERS`.
+    """
+    k = integer(k, "k (the number of factors)", minimum=1)
+    count = catalan(k - 1)
+    if count > MAX_ORDERS:
+        raise ValueError(
+            f"a chain of k = {k} factors has Catalan(k − 1) = {count:,} parenthesisations; "
+            f"all_orders lists at most {MAX_ORDERS:,} (k ≤ 12). For the cheapest one use "
+            "optimal_order(dims), which never lists them"
+        )
 
     @cache
     def orders(i, l):
@@ -227,10 +279,7 @@ def gradient_chain_dims(m, n, p):
     ``D_y ℓ`` (1 × m) · ``wᵒᵀ ⊗ diag(g′)`` (m × mp) · ``diag(f′(vec A))`` (mp × mp) ·
     ``I_p ⊗ X̄`` (mp × n̄p), so dims = ``[1, m, mp, mp, n̄p]`` with ``n̄ = n + 1``.
     """
-    for name, v in (("m", m), ("n", n), ("p", p)):
-        if int(v) != v or v < 1:
-            raise ValueError(f"{name} must be a positive integer; got {v!r}")
-    m, n, p = int(m), int(n), int(p)
+    m, n, p = (integer(v, name, minimum=1) for name, v in (("m", m), ("n", n), ("p", p)))
     return [1, m, m * p, m * p, (n + 1) * p]
 
 
@@ -267,7 +316,7 @@ def gradient_chain_costs(m, n, p):
     -------
     GradientChainCosts
     """
-    dims = gradient_chain_dims(m, n, p)
+    dims = gradient_chain_dims(m, n, p)  # checks m, n, p
     m, nbar, p = int(m), int(n) + 1, int(p)
     best, order = optimal_order(dims)
     return GradientChainCosts(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import integer, real
+from ._validate import check_memory, integer, real
 
 
 def make_sine(m, noise=0.1, seed=0, domain=(0.0, 2 * np.pi)):
@@ -38,6 +38,7 @@ def make_sine(m, noise=0.1, seed=0, domain=(0.0, 2 * np.pi)):
     """
     m = integer(m, "m (the number of observations)", minimum=1)
     noise = real(noise, "noise (the standard deviation)", minimum=0.0)
+    check_memory(f"a sine data set of m = {m}", {"x": (m,), "X": (m, 1), "noise": (m,), "d": (m,)})
     a, b = (float(v) for v in domain)
     if not (np.isfinite(a) and np.isfinite(b) and a < b):
         raise ValueError(f"domain must be a finite interval (a, b) with a < b; got {domain}")
@@ -73,6 +74,10 @@ def make_moons(m, noise=0.1, seed=0):
     """
     m = integer(m, "m (the number of observations)", minimum=2)
     noise = real(noise, "noise (the standard deviation)", minimum=0.0)
+    check_memory(
+        f"a moons data set of m = {m}",
+        {"t": (m,), "the half circles": (m, 2), "noise": (m, 2), "X": (m, 2), "labels": (m,)},
+    )
     rng = np.random.default_rng(seed)
     m0 = (m + 1) // 2
     t = rng.uniform(0.0, np.pi, m)

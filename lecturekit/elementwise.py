@@ -21,7 +21,10 @@ import sympy as sp
 from ._validate import (
     array_bytes,
     check_memory,
+    choice,
+    features,
     finite_array,
+    finite_result,
     format_bytes,
     shape_str,
     weight_vector,
@@ -201,8 +204,12 @@ def neuron(X, w, f="sigmoid"):
     """
     Xbar = closure(X)
     nbar = Xbar.shape[1]
+    w = finite_array(w, "w̄", allow_complex=True)
+    if w.ndim == 1 and w.size != nbar and Xbar.shape[0] + 1 == w.size:
+        features(X, w.size, "w̄")  # X given as n×m: says it looks transposed
     w = weight_vector(w, "w̄", nbar, f"n̄ = n + 1 = {nbar} to match X̄ (m×n̄)", allow_complex=True)
-    return get_activation(f).f(Xbar @ w)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return finite_result(get_activation(f).f(Xbar @ w), "the neuron's output y")
 
 
 def hidden_layer(X, Wh, f="tanh", method="matrix"):
@@ -234,10 +241,8 @@ def hidden_layer(X, Wh, f="tanh", method="matrix"):
     Xbar = closure(X)
     Wh = finite_array(Wh, "W̄ʰ", 2, allow_complex=True)
     if Wh.shape[0] != Xbar.shape[1]:
-        raise ValueError(
-            f"W̄ʰ must have n̄ = {Xbar.shape[1]} rows to match X̄ "
-            f"(m×n̄ = {shape_str(Xbar.shape)}); got W̄ʰ of shape {shape_str(Wh.shape)}"
-        )
+        features(X, Wh.shape[0], "W̄ʰ", got=f"W̄ʰ of shape {shape_str(Wh.shape)}")
+    method = choice(method, ("matrix", "neurons", "kron"), "method")
     act = get_activation(f)
     m, p = Xbar.shape[0], Wh.shape[1]
     if method == "matrix":
@@ -253,7 +258,6 @@ def hidden_layer(X, Wh, f="tanh", method="matrix"):
         )
         big = kron_vec_matrix(Xbar, np.eye(p))  # I_p ⊗ X̄, block diagonal, mp × n̄p
         return unvec(act.f(big @ vec(Wh)), (m, p))
-    raise ValueError(f'method must be "matrix", "neurons" or "kron"; got {method!r}')
 
 
 def _layer_list(weights):
@@ -300,13 +304,17 @@ def deep_forward(X, weights, f="tanh", g="identity"):
     mats = _layer_list(weights)
     Xbar = closure(X)
     if mats[0].shape[0] != Xbar.shape[1]:
-        raise ValueError(
-            f"W̄1 must have n̄ = {Xbar.shape[1]} rows to match X̄; got shape "
-            f"{shape_str(mats[0].shape)}"
-        )
+        features(X, mats[0].shape[0], "W̄1", got=f"shape {shape_str(mats[0].shape)}")
     acts = [get_activation(f)] * (len(mats) - 1) + [get_activation(g)]
-    _, Hs, _ = propagate(Xbar, mats[:-1] + [mats[-1][:, 0]], acts)
-    return Hs[-1]
+    m = Xbar.shape[0]
+    check_memory(
+        f"the forward pass of {len(mats)} layers at m={m}",
+        {f"A{k + 1}, H{k + 1}, H̄{k + 1}": (3, m, W.shape[1] + 1) for k, W in enumerate(mats)},
+        cheaper="evaluate the rows of X in blocks",
+    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        _, Hs, _ = propagate(Xbar, mats[:-1] + [mats[-1][:, 0]], acts)
+    return finite_result(Hs[-1], "the network output y")
 
 
 def collapse_linear(weights):

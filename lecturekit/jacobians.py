@@ -14,7 +14,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import MAX_BYTES, ArrayTooLarge, array_bytes, check_memory, format_bytes
+from ._validate import (
+    MAX_BYTES,
+    ArrayTooLarge,
+    array_bytes,
+    check_memory,
+    choice,
+    finite_result,
+    format_bytes,
+)
 from .activations import get_activation
 from .network import check_shapes, forward, forward_checked
 
@@ -36,7 +44,8 @@ def dy_dwo(X, Wh, wo, f="tanh", g="identity"):
     ndarray, shape (m, p̄)
     """
     fw = forward(X, Wh, wo, f, g)
-    return get_activation(g).df(fw.z)[:, None] * fw.Hbar
+    with np.errstate(over="ignore", invalid="ignore"):
+        return finite_result(get_activation(g).df(fw.z)[:, None] * fw.Hbar, "D_w̄ᵒ y")
 
 
 def _kron_factors(m, nbar, p):
@@ -46,6 +55,22 @@ def _kron_factors(m, nbar, p):
         "diag(f′(vec A))": (m * p, m * p),
         "I_p ⊗ X̄": (m * p, nbar * p),
     }
+
+
+def _kron_arrays(m, nbar, p):
+    """Every array the literal formula holds at its peak: the three factors, numpy.kron's
+    working copy of the largest Kronecker factor, the product of the first two and the result."""
+    return {
+        **_kron_factors(m, nbar, p),
+        "numpy.kron's working copy": (m * p, nbar * p),
+        "(wᵒᵀ ⊗ diag(g′)) diag(f′)": (m, m * p),
+        "D_W̄ʰ y": (m, nbar * p),
+    }
+
+
+def _structured_arrays(m, nbar, p):
+    """The arrays of :func:`structured_blocks`: S and the two Jacobian blocks."""
+    return {"S = (g′ wᵒᵀ) ⊙ f′(A)": (m, p), "D_W̄ʰ y": (m, nbar * p), "D_w̄ᵒ y": (m, p + 1)}
 
 
 def kron_bytes(m, n, p):
@@ -86,8 +111,7 @@ def dy_dWh(X, Wh, wo, f="tanh", g="identity", method="structured", max_bytes=Non
         Before allocating, if ``method="kron"`` would need more than ``max_bytes``, or the
         result of ``method="structured"`` more than :data:`KRON_MAX_BYTES`.
     """
-    if method not in ("structured", "kron"):
-        raise ValueError(f'method must be "structured" or "kron"; got {method!r}')
+    method = choice(method, ("structured", "kron"), "method")
     allow_complex = any(np.iscomplexobj(a) for a in (X, Wh, wo))  # complex-step checks
     Xbar, Wh, wo = check_shapes(X, Wh, wo, allow_complex=allow_complex)
     m, nbar = Xbar.shape
@@ -96,22 +120,30 @@ def dy_dWh(X, Wh, wo, f="tanh", g="identity", method="structured", max_bytes=Non
     if method == "structured":
         check_memory(
             f"D_W̄ʰ y at m={m}, n̄={nbar}, p={p}",
-            {"D_W̄ʰ y": (m, nbar * p)},
+            {"S = (g′ wᵒᵀ) ⊙ f′(A)": (m, p), "D_W̄ʰ y": (m, nbar * p)},
             cheaper="for the loss gradient alone use train.loss_and_gradient, which never "
             f"forms the Jacobian ({format_bytes(array_bytes((m, p), (nbar, p)))})",
         )
     else:
         check_memory(
             f"the literal Kronecker formula at m={m}, n̄={nbar}, p={p}",
-            _kron_factors(m, nbar, p),
+            _kron_arrays(m, nbar, p),
             limit=max_bytes,
             cheaper='use method="structured", which needs '
             + format_bytes(array_bytes((m, nbar * p))),
         )
-    f, g = get_activation(f), get_activation(g)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused, named
+        return finite_result(
+            _dy_dWh(Xbar, Wh, wo, get_activation(f), get_activation(g), method), "D_W̄ʰ y"
+        )
+
+
+def _dy_dWh(Xbar, Wh, wo, f, g, method):
+    """The formula of :func:`dy_dWh` on checked arrays and Activation objects."""
     fw = forward_checked(Xbar, Wh, wo, f, g)
     if method == "structured":
         return structured_blocks(fw, wo, f, g)[0]
+    p = Wh.shape[1]
     gprime = g.df(fw.z)
     left = np.kron(wo[1:][None, :], np.diag(gprime))  # wᵒᵀ ⊗ diag(g′(z)): m × mp
     middle = np.diag(f.df(fw.A).reshape(-1, order="F"))  # diag(f′(vec A)): mp × mp
@@ -144,6 +176,11 @@ def dy_dw(X, Wh, wo, f="tanh", g="identity"):
     Xbar, Wh, wo = check_shapes(X, Wh, wo, allow_complex=any(map(np.iscomplexobj, (X, Wh, wo))))
     m, nbar = Xbar.shape
     p = Wh.shape[1]
-    check_memory(f"D_w̄ y at m={m}, n̄={nbar}, p={p}", {"D_w̄ y": (m, nbar * p + p + 1)})
+    check_memory(
+        f"D_w̄ y at m={m}, n̄={nbar}, p={p}",
+        {**_structured_arrays(m, nbar, p), "D_w̄ y": (m, nbar * p + p + 1)},
+    )
     f, g = get_activation(f), get_activation(g)
-    return np.hstack(structured_blocks(forward_checked(Xbar, Wh, wo, f, g), wo, f, g))
+    with np.errstate(over="ignore", invalid="ignore"):
+        J = np.hstack(structured_blocks(forward_checked(Xbar, Wh, wo, f, g), wo, f, g))
+    return finite_result(J, "D_w̄ y")

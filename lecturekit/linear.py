@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._validate import finite_array, shape_str
+from ._validate import features, finite_array, finite_result, shape_str
 from .vectorise import closure
 
 
@@ -26,18 +26,22 @@ def linear_predict(X, wbar):
     """``y = X̄ w̄`` for features ``X`` (m×n, no ones column) and weights ``w̄`` (bias first)."""
     Xbar, _ = _design(X)
     wbar = finite_array(wbar, "w̄", 1, allow_complex=True)
+    if wbar.shape[0] != Xbar.shape[1] and Xbar.shape[0] + 1 == wbar.shape[0]:
+        features(X, wbar.shape[0], "w̄")  # X given as n×m: says it looks transposed
     if wbar.shape[0] != Xbar.shape[1]:
         raise ValueError(
             f"w̄ must have n̄ = {Xbar.shape[1]} entries to match X̄ "
             f"(m×n̄ = {shape_str(Xbar.shape)}); got {wbar.shape[0]}"
         )
-    return Xbar @ wbar
+    with np.errstate(over="ignore", invalid="ignore"):
+        return finite_result(Xbar @ wbar, "y = X̄ w̄")
 
 
 def sse(X, d, wbar):
     """Sum-of-squares loss ``ℓ(w̄) = ½‖X̄ w̄ − d‖²``."""
     r = linear_predict(X, wbar) - _design(X, d)[1]
-    return 0.5 * float(r @ r)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return finite_result(0.5 * float(r @ r), "the loss ℓ = ½‖X̄ w̄ − d‖²")
 
 
 def least_squares(X, d):

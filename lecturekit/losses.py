@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import data_vector, finite_array, shape_str
+from ._validate import choice, data_vector, finite_array, finite_result, shape_str
 from .activations import sigmoid
 
 
@@ -68,7 +68,8 @@ def sse(y, d):
     float
     """
     y, d = _pair(y, d, "y")
-    return _sse_raw(y, d)[0]
+    with np.errstate(over="ignore"):  # an overflow is refused with its name, below
+        return finite_result(_sse_raw(y, d)[0], "the loss ℓ = ½‖y − d‖²")
 
 
 def sse_derivative(y, d):
@@ -80,7 +81,8 @@ def sse_derivative(y, d):
         The 1×m row ``D_y ℓ`` as a 1-D array.
     """
     y, d = _pair(y, d, "y")
-    return y - d
+    with np.errstate(over="ignore"):
+        return finite_result(y - d, "D_y ℓ = (y − d)ᵀ")
 
 
 def bernoulli_nll(z, d):
@@ -104,7 +106,8 @@ def bernoulli_nll(z, d):
     """
     z, d = _pair(z, d, "z")
     _labels(d)
-    return _bernoulli_raw(z, d)[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return finite_result(_bernoulli_raw(z, d)[0], "the Bernoulli loss ℓ")
 
 
 def bernoulli_nll_derivative(z, d):
@@ -177,10 +180,4 @@ def get_loss(name) -> Loss:
     """
     if isinstance(name, Loss):
         return name
-    if isinstance(name, str):
-        key = _ALIASES.get(name.lower(), name.lower())
-        if key in LOSSES:
-            return LOSSES[key]
-    raise ValueError(
-        f"unknown loss {name!r}; known losses: sse, bernoulli (aliases: bernoulli_nll, bce)"
-    )
+    return LOSSES[choice(name, list(LOSSES), "loss", aliases=_ALIASES, lookup="loss")]

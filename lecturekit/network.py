@@ -11,7 +11,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import finite_array, integer, real, shape_str, weight_vector
+from ._validate import (
+    check_memory,
+    features,
+    finite_array,
+    finite_result,
+    integer,
+    real,
+    shape_str,
+    weight_vector,
+)
 from .activations import get_activation
 from .vectorise import closure
 
@@ -30,6 +39,9 @@ class Forward(NamedTuple):
 def check_shapes(X, Wh, wo, *, allow_complex=False):
     """Validate and convert ``X``, ``W̄ʰ``, ``w̄ᵒ``; errors name the symbol and both shapes.
 
+    An X given as n×m (its transpose fits W̄ʰ) is reported as transposed. The forward pass's
+    arrays (A, H: m×p; H̄: m×p̄) are refused before allocation if above the memory limit.
+
     Returns
     -------
     Xbar, Wh, wo : ndarray
@@ -41,12 +53,15 @@ def check_shapes(X, Wh, wo, *, allow_complex=False):
     if Wh.ndim != 2:
         raise ValueError(f"W̄ʰ must be a matrix (n̄×p); got shape {shape_str(Wh.shape)}")
     if Wh.shape[0] != nbar:
-        raise ValueError(
-            f"W̄ʰ must have n̄ = {nbar} rows to match X̄ (m×n̄ = {m}×{nbar}); got {Wh.shape[0]}"
-        )
+        features(X, Wh.shape[0], "W̄ʰ")
     p = Wh.shape[1]
     expected = f"p̄ = p + 1 = {p + 1} to match W̄ʰ (n̄×p = {nbar}×{p})"
     wo = weight_vector(wo, "w̄ᵒ", p + 1, expected, allow_complex=allow_complex)
+    check_memory(
+        f"the forward pass at m={m}, p={p}",
+        {"A = X̄ W̄ʰ": (m, p), "H = f(A)": (m, p), "H̄ = [1 H]": (m, p + 1)},
+        cheaper="evaluate the rows of X in blocks",
+    )
     return Xbar, Wh, wo
 
 
@@ -70,10 +85,19 @@ def forward(X, Wh, wo, f="tanh", g="identity") -> Forward:
     -------
     Forward
         Named tuple ``(Xbar, A, H, Hbar, z, y)``.
+
+    Raises
+    ------
+    FloatingPointError
+        If z or y overflowed (weights too large for float64), naming the quantity.
     """
     allow_complex = any(np.iscomplexobj(a) for a in (X, Wh, wo))
     Xbar, Wh, wo = check_shapes(X, Wh, wo, allow_complex=allow_complex)
-    return forward_checked(Xbar, Wh, wo, get_activation(f), get_activation(g))
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below, named
+        fw = forward_checked(Xbar, Wh, wo, get_activation(f), get_activation(g))
+    finite_result(fw.z, "the output pre-activation z = H̄ w̄ᵒ")  # g(±inf) may look finite
+    finite_result(fw.y, "the network output y")
+    return fw
 
 
 def forward_checked(Xbar, Wh, wo, f, g) -> Forward:
@@ -208,7 +232,8 @@ class InputDerivativeStep:
 def predict(X, Wh, wo, f="tanh", g="identity"):
     """Network output ``y = g([1 f(X̄ W̄ʰ)] w̄ᵒ)``, a vector of length m.
 
-    See :func:`forward` for the parameters.
+    See :func:`forward` for the parameters; a y that overflowed is refused, not returned as
+    ±inf.
     """
     return forward(X, Wh, wo, f, g).y
 
@@ -224,6 +249,7 @@ def init_weights(n, p, seed=0, scale=None):
     p = integer(p, "p (the number of hidden units)", minimum=1)
     if scale is not None:
         scale = real(scale, "scale (the standard deviation of the weights)", minimum=0.0)
+    check_memory(f"the weights at n={n}, p={p}", {"W̄ʰ": (n + 1, p), "w̄ᵒ": (p + 1,)})
     rng = np.random.default_rng(seed)
     sh = scale if scale is not None else 1 / np.sqrt(n + 1)
     so = scale if scale is not None else 1 / np.sqrt(p + 1)

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import sympy as sp
 
+from ._validate import integer
 from .activations import get_activation
 
 _t = sp.Symbol("t")
@@ -27,6 +28,7 @@ class NetworkSymbols(NamedTuple):
 def network_symbols(m, n, p) -> NetworkSymbols:
     """Symbols ``x_ij`` (i = 1..m, j = 1..n), ``W̄ʰ`` entries ``w^h_kj`` (k = 0..n, j = 1..p)
     and ``w̄ᵒ`` entries ``w^o_j`` (j = 0..p), arranged as the lecture's matrices."""
+    m, n, p = (integer(v, name) for name, v in (("m", m), ("n", n), ("p", p)))
     for name, size in (("m", m), ("n", n), ("p", p)):
         if not 1 <= size <= MAX_SIZE:
             raise ValueError(

@@ -71,9 +71,14 @@ def kron_vec_matrix(A, B):
     """
     A = finite_array(A, "A", 2, allow_complex=True)
     B = finite_array(B, "B", 2, allow_complex=True)
-    (k, m), (n, l) = A.shape, B.shape
-    check_memory("the Kronecker product Bᵀ ⊗ A", {"Bᵀ ⊗ A": (k * l, m * n)})
+    check_memory("the Kronecker product Bᵀ ⊗ A", _kron_arrays(A.shape, B.shape))
     return np.kron(B.T, A)
+
+
+def _kron_arrays(A_shape, B_shape):
+    """``Bᵀ ⊗ A`` and numpy.kron's working copy of it (its peak is twice the result)."""
+    (k, m), (n, l) = A_shape, B_shape
+    return {"Bᵀ ⊗ A": (k * l, m * n), "numpy.kron's working copy": (k * l, m * n)}
 
 
 def vec_of_product(A, X, B):
@@ -92,4 +97,10 @@ def vec_of_product(A, X, B):
             f"A X B needs A's columns = X's rows and X's columns = B's rows; got "
             f"A {shape_str(A.shape)}, X {shape_str(X.shape)}, B {shape_str(B.shape)}"
         )
+    (k, m), (n, l) = A.shape, B.shape
+    check_memory(
+        f"both sides of vec(A X B) = (Bᵀ ⊗ A) vec(X) for A {k}×{m}, X {m}×{n}, B {n}×{l}",
+        {"A X": (k, n), "A X B": (k, l), **_kron_arrays(A.shape, B.shape)},
+        cheaper="the left side alone, vec(A @ X @ B), never forms the Kronecker product",
+    )
     return vec(A @ X @ B), kron_vec_matrix(A, B) @ vec(X)

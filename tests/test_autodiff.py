@@ -447,7 +447,8 @@ def test_network_loss_refuses_bad_shapes():
     # an m×1 column is the same data as a vector
     column = ad.network_loss(np.ones((5, 3)), np.ones((5, 1)), Wh, wo)
     assert column.item() == ad.network_loss(np.ones((5, 3)), np.ones(5), Wh, wo).item()
-    with pytest.raises(ValueError, match="f must be one of"):
+    known = r'f must be "identity", "relu", "sigmoid" or "tanh"; got .softsign.'
+    with pytest.raises(ValueError, match=known):
         ad.network_loss(np.ones((5, 3)), np.ones(5), Wh, wo, f="softsign")
 
 

@@ -80,8 +80,10 @@ def test_bad_input_is_refused():
         chain.optimal_order([2, 0, 4])
     with pytest.raises(ValueError, match="length"):
         chain.optimal_order([2])
-    with pytest.raises(ValueError, match="p must be a positive integer"):
+    with pytest.raises(ValueError, match="p must be at least 1; got 0"):
         chain.gradient_chain_dims(5, 2, 0)
+    with pytest.raises(ValueError, match=r"n must be an integer; got 2\.5"):
+        chain.gradient_chain_dims(5, 2.5, 3)
 
 
 @pytest.mark.parametrize(("m", "n", "p"), [(1, 1, 1), (5, 2, 3), (100, 1, 20), (1000, 10, 64)])

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .._validate import finite_array, shape_str
+from .._validate import boolean, finite_array, shape_str
 
 
 class _fp_check:
@@ -54,7 +54,8 @@ class Tensor:
     Parameters
     ----------
     data : array_like
-        Real numbers (converted to float64); NaN and inf are refused.
+        Real numbers, copied as float64 (a later change to the array given does not change
+        the tensor); NaN and inf are refused.
     requires_grad : bool
         Whether :meth:`backward` should compute ``∂ℓ/∂(this tensor)`` into :attr:`grad`.
 
@@ -83,9 +84,10 @@ class Tensor:
     def __init__(self, data, requires_grad=False):
         if isinstance(data, Tensor):
             data = data.data
-        self.data = finite_array(data, "Tensor data")
+        # A copy: a leaf that shared the caller's array would change when the array does.
+        self.data = np.array(finite_array(data, "Tensor data"), dtype=float)
         self.grad = None
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = boolean(requires_grad, "requires_grad")
         self._parents = ()
         self._vjp = None
         self._op = "leaf"

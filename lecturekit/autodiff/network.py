@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import data_vector
+from .._validate import choice, data_vector
 from ..network import check_shapes
 from .core import Tensor, _as_tensor
 from .ops import closure, relu, reshape, sigmoid, sum, tanh
@@ -37,9 +37,7 @@ def network_loss(X, d, Wh, wo, f="tanh", g="identity"):
     Tensor
         The scalar ``ℓ``.
     """
-    for name, act in (("f", f), ("g", g)):
-        if act not in _ACTIVATIONS:
-            raise ValueError(f"{name} must be one of {sorted(_ACTIVATIONS)}; got {act!r}")
+    f, g = (choice(act, sorted(_ACTIVATIONS), name) for name, act in (("f", f), ("g", g)))
     Wt, wt = _as_tensor(Wh), _as_tensor(wo)
     Xbar, _, _ = check_shapes(X, Wt.data, wt.data)  # shape errors in the lecture's notation
     d = data_vector(d, Xbar.shape[0])

@@ -6,9 +6,11 @@ Each rule is the matrix-calculus identity named in its docstring: for ``Y = op(X
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-from .._validate import shape_str
+from .._validate import check_memory, finite_array, integer, integers, real, shape_str
 from ..activations import sigmoid as _sigmoid
 from ..vectorise import closure as _closure
 from .core import Tensor, _as_tensor, _fp_check
@@ -22,6 +24,18 @@ def _finite_out(out, op):
             "it on: scale the inputs or the weights down"
         )
     return out
+
+
+def _broadcast_fits(sa, sb, op):
+    """Refuse, before computing, an element-wise result that broadcasting makes too large
+    (an m×1 column and a 1×m row give an m×m matrix)."""
+    try:
+        shape = np.broadcast_shapes(sa, sb)
+    except ValueError:
+        raise ValueError(
+            f"{op} needs shapes that broadcast; got {shape_str(sa)} and {shape_str(sb)}"
+        ) from None
+    check_memory(f"the broadcast result of {op}", {op: shape})
 
 
 def _unbroadcast(g, shape):
@@ -52,6 +66,7 @@ def add(a, b):
     """
     a, b = _as_tensor(a), _as_tensor(b)
     sa, sb = a.data.shape, b.data.shape
+    _broadcast_fits(sa, sb, "A + B")
     with _fp_check("add (A + B)"):
         out = a.data + b.data
     return Tensor._node(
@@ -69,6 +84,7 @@ def sub(a, b):
     """
     a, b = _as_tensor(a), _as_tensor(b)
     sa, sb = a.data.shape, b.data.shape
+    _broadcast_fits(sa, sb, "A − B")
     with _fp_check("sub (A − B)"):
         out = a.data - b.data
     return Tensor._node(
@@ -93,6 +109,7 @@ def mul(a, b):
     """
     a, b = _as_tensor(a), _as_tensor(b)
     ad, bd = a.data, b.data
+    _broadcast_fits(ad.shape, bd.shape, "A ⊙ B")
 
     def vjp(g):
         return (
@@ -113,6 +130,7 @@ def div(a, b):
     """
     a, b = _as_tensor(a), _as_tensor(b)
     ad, bd = a.data, b.data
+    _broadcast_fits(ad.shape, bd.shape, "A ⊘ B")
     if np.any(bd == 0):
         raise ValueError("division by a tensor with zero entries (the quotient is not finite)")
     with _fp_check("div (A ⊘ B)"):
@@ -136,8 +154,10 @@ def power(a, b):
     """
     a = _as_tensor(a)
     ad = a.data
+    if not isinstance(b, Tensor) and not isinstance(b, numbers.Real):
+        b = Tensor._constant(finite_array(b, "the exponent b of A ** b"))  # "3" is refused
     if not isinstance(b, Tensor):
-        e = float(b)
+        e = real(b, "the exponent b of A ** b")
         if e == 2.0:  # the common case (squares in losses): skip the pow call
             with _fp_check("square (A ⊙ A)"):
                 sq = ad * ad
@@ -184,6 +204,7 @@ def matmul(a, b):
         )
     ra, rb = a.requires_grad, b.requires_grad
     ad, bd = a.data, b.data
+    check_memory("the product X W", {"X W": sa[:-1] + sb[1:]})  # (m×1)(1×m) is m×m
     if ad.ndim == 2 and bd.ndim == 2:
 
         def vjp(g):  # Xᵀ G as (Gᵀ X)ᵀ: OpenBLAS is far faster with the long factor on the right
@@ -285,7 +306,7 @@ def cos(a):
 def _norm_axes(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if np.isscalar(axis) else tuple(axis)
+    axes = [integer(axis, "axis")] if np.ndim(axis) == 0 else integers(axis, "axis")
     out = []
     for ax in axes:
         if not -ndim <= ax < ndim:
@@ -410,4 +431,5 @@ def reshape(a, shape):
     """
     a = _as_tensor(a)
     old = a.data.shape
+    shape = [integer(shape, "shape")] if np.ndim(shape) == 0 else integers(shape, "shape")
     return Tensor._node(a.data.reshape(shape), (a,), lambda g: (g.reshape(old),), "reshape")

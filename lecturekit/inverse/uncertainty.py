@@ -18,7 +18,9 @@ from statistics import NormalDist
 import numpy as np
 
 from .._validate import (
+    check_memory,
     finite_array,
+    function,
     integer,
     real,
     shape_str,
@@ -46,7 +48,7 @@ class Covariance:
     estimated: bool  # True if σ² came from the residuals
 
 
-def linearised_covariance(J, r, lam=0.0, sigma=None, rcond=1e-12):
+def linearised_covariance(J, r, lam=0.0, sigma=None, rcond=None):
     """Gaussian-posterior (Laplace) covariance of the weights, ``Cov(w̄) ≈ σ² (JᵀJ + λI)⁻¹``.
 
     This is the posterior covariance of the model linearised at the fit, with the penalty read
@@ -54,11 +56,11 @@ def linearised_covariance(J, r, lam=0.0, sigma=None, rcond=1e-12):
     Tikhonov estimator, the sandwich ``σ² M⁻¹ JᵀJ M⁻¹`` (``M = JᵀJ + λI``); the two agree only
     at λ = 0, where both are ``σ²(JᵀJ)⁻¹``.
 
-    If σ is not given it is estimated from the residuals as
-    ``σ̂² = ‖r‖² / (m − tr H)``, ``H = J(JᵀJ + λI)⁻¹Jᵀ`` (for λ = 0 and full-rank J this is the
-    familiar ``‖r‖²/(m − P)``). Eigenvalues of ``JᵀJ + λI`` below ``rcond`` times the largest
-    are treated as zero (pseudo-inverse): directions the data cannot see get no variance, so a
-    band computed then is too narrow along them.
+    Computed from the thin SVD ``J = U diag(s) Vᵀ`` (never forming JᵀJ, which squares the
+    condition number): ``M⁻¹ = V diag(1/(s² + λ)) Vᵀ + (I − VVᵀ)/λ``, the second term for the
+    directions J does not see (only when P > m, and only λ > 0 gives them a finite variance).
+    If σ is not given it is estimated from the residuals as ``σ̂² = ‖r‖² / (m − tr H)``,
+    ``tr H = Σ s²/(s² + λ)`` (for λ = 0 and full-rank J this is the familiar ``‖r‖²/(m − P)``).
 
     Parameters
     ----------
@@ -67,13 +69,26 @@ def linearised_covariance(J, r, lam=0.0, sigma=None, rcond=1e-12):
     r : array_like, shape (m,)
         Residuals ``y − d`` at the fitted weights.
     lam : float
-        Tikhonov parameter used in the fit.
+        Tikhonov parameter used in the fit, λ ≥ 0.
     sigma : float, optional
-        Known noise standard deviation.
+        Known noise standard deviation, σ > 0.
+    rcond : float, optional
+        Rank tolerance: singular values of ``[J; √λ I]`` (``sqrt(s² + λ)``, and ``√λ`` for the
+        unseen directions) at or below ``rcond`` times the largest count as zero. Default
+        ``max(m, P)·ε``, numpy.linalg.matrix_rank's.
 
     Returns
     -------
     Covariance
+
+    Raises
+    ------
+    ValueError
+        If ``JᵀJ + λI`` is singular to that tolerance (the data do not determine some
+        combination of the weights and λ = 0: the variance along it is unbounded), or σ is
+        to be estimated with no residual degrees of freedom left (m − tr H ≤ 0).
+    ArrayTooLarge
+        Before the SVD, if the P×P covariance and the SVD's factors exceed the memory limit.
     """
     J = finite_array(J, "J", 2)
     m, P = J.shape
@@ -81,11 +96,39 @@ def linearised_covariance(J, r, lam=0.0, sigma=None, rcond=1e-12):
     if r.size != m:
         raise ValueError(f"r must have length m = {m} (the rows of J, m×P = {m}×{P}); got {r.size}")
     lam = real(lam, "λ", minimum=0.0)
-    evals, V = np.linalg.eigh(J.T @ J + lam * np.eye(P))
-    keep = evals > rcond * max(evals.max(), 0.0)
-    inv = np.where(keep, 1.0 / np.where(keep, evals, 1.0), 0.0)
-    M_inv = (V * inv) @ V.T
-    dof = m - float(np.sum((J @ M_inv) * J))  # tr H = tr(J M⁻¹ Jᵀ), without the m×m matrix H
+    if sigma is not None:
+        sigma = real(sigma, "σ (the noise standard deviation)", minimum=0.0, strict=True)
+    if rcond is None:
+        rcond = max(m, P) * np.finfo(float).eps
+    rcond = real(rcond, "rcond", minimum=0.0)
+    k = min(m, P)
+    arrays = {"U": (m, k), "Vᵀ": (k, P), "V diag(·) Vᵀ": (P, P), "Cov = σ²(JᵀJ + λI)⁻¹": (P, P)}
+    if P > m:  # the unseen directions' projector I − VVᵀ
+        arrays.update({"I": (P, P), "VVᵀ": (P, P)})
+    check_memory(
+        f"the covariance of P = {P} weights from J (m×P = {m}×{P})",
+        arrays,
+        cheaper="use fewer weights, or compute the band's variances by solving with J "
+        "rather than forming the P×P covariance",
+    )
+    U, s, Vt = np.linalg.svd(J, full_matrices=False)
+    unseen = P - k  # directions with J v = 0 that the thin SVD leaves out
+    sv = np.sqrt(s**2 + lam)  # singular values of [J; √λ I]
+    top = max(sv.max(initial=0.0), np.sqrt(lam))
+    rank = int(np.sum(sv > rcond * top)) + (unseen if np.sqrt(lam) > rcond * top else 0)
+    if rank < P:
+        more = f" (more weights than data, P > m = {m})" if P > m else ""
+        raise ValueError(
+            f"JᵀJ + λI is singular: J (m×P = {m}×{P}) with λ = {lam:g} has rank {rank} < P = "
+            f"{P}{more} (singular values ≤ {rcond:.2g} × the largest count as zero), so "
+            f"{P - rank} combination(s) of the weights do not change the predictions at the "
+            "data and their variance is unbounded. Use λ > 0 (a prior on the weights), more "
+            "data or fewer weights"
+        )
+    M_inv = (Vt.T / sv**2) @ Vt  # V diag(1/(s² + λ)) Vᵀ
+    if unseen:
+        M_inv += (np.eye(P) - Vt.T @ Vt) / lam  # the unseen directions: prior variance 1/λ
+    dof = m - float(np.sum(s**2 / sv**2))  # m − tr H, tr H = Σ s²/(s² + λ)
     if sigma is None:
         if dof <= 1e-8:
             raise ValueError(
@@ -94,8 +137,8 @@ def linearised_covariance(J, r, lam=0.0, sigma=None, rcond=1e-12):
             )
         sigma2, estimated = float(r @ r) / dof, True
     else:
-        sigma2, estimated = real(sigma, "σ", minimum=0.0, strict=True) ** 2, False
-    return Covariance(sigma2 * M_inv, sigma2, dof, int(keep.sum()), estimated)
+        sigma2, estimated = sigma**2, False
+    return Covariance(sigma2 * M_inv, sigma2, dof, rank, estimated)
 
 
 def band_half_width(Jx, cov, level=0.95, dof=None):
@@ -177,8 +220,15 @@ def confidence_band(X, d, Wh, wo, X_new, f="tanh", g="identity", lam=0.0, sigma=
     -------
     Band
     """
-    r, J = residual_and_jacobian(X, d, Wh, wo, f, g)
+    Xbar, Wh, wo = check_shapes(X, Wh, wo)
     Xn, Wh, wo = check_shapes(X_new, Wh, wo)
+    m, k, P = Xbar.shape[0], Xn.shape[0], Wh.size + wo.size
+    check_memory(  # J and J_x are formed before linearised_covariance can check its part
+        f"the band of P = {P} weights from m = {m} data at k = {k} points",
+        {"J": (m, P), "J_x": (k, P), "Cov": (P, P), "V diag(·) Vᵀ": (P, P)},
+        cheaper="use fewer evaluation points or a smaller network",
+    )
+    r, J = residual_and_jacobian(X, d, Wh, wo, f, g)
     y, Jx = _output_and_jacobian(Xn, Wh, wo, get_activation(f), get_activation(g))
     cov = linearised_covariance(J, r, lam, sigma)
     half = band_half_width(Jx, cov, level)  # t if σ was estimated, normal if it was given
@@ -246,6 +296,8 @@ def coverage_simulation(
     Coverage
     """
     n_rep = integer(n_rep, "n_rep (the number of repetitions)", minimum=1)
+    function(make_data, "make_data", "make_data(seed) ↦ (X, d)")
+    function(truth, "truth", "truth(X) ↦ the noise-free curve at the rows of X")
     Xe, Wh0, wo0 = check_shapes(X_eval, Wh0, wo0)
     Xe = Xe[:, 1:]
     true = finite_array(truth(Xe), "truth(X_eval)").reshape(-1)

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import data_vector
+from .._validate import check_memory, choice, data_vector, finite_result
 from ..activations import get_activation, identity
 from ..losses import get_loss
 from ..network import check_shapes, forward, propagate
@@ -36,8 +36,14 @@ from ..vectorise import unvec
 
 
 def _prepare(X, d, Wh, wo, f, g, loss):
-    Xbar, Wh, wo = check_shapes(X, Wh, wo)
+    Xbar, Wh, wo = check_shapes(X, Wh, wo)  # also refuses a forward pass too large to hold
     m = Xbar.shape[0]
+    p = Wh.shape[1]
+    check_memory(
+        f"the gradient at m={m}, p={p}",
+        {"A": (m, p), "H": (m, p), "H̄": (m, p + 1), "δA": (m, p)},
+        cheaper="use mini-batches (train.fit's batch_size)",
+    )
     d = data_vector(d, m)
     f, g, loss = get_activation(f), get_activation(g), get_loss(loss)
     if loss.on == "z" and g.name != "sigmoid":
@@ -52,6 +58,15 @@ def _prepare(X, d, Wh, wo, f, g, loss):
 
 class _Overflow(FloatingPointError):
     """The output pre-activation z overflowed (weights too large)."""
+
+
+def _finite_gradient(value, dWh, dwo):
+    """The public entries' exit check: ℓ and its gradient must be finite numbers."""
+    finite_result(value, "the loss ℓ")
+    if dWh is not None:
+        finite_result(dWh, "∂ℓ/∂W̄ʰ")
+        finite_result(dwo, "∂ℓ/∂w̄ᵒ")
+    return value, dWh, dwo
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,7 +141,8 @@ def loss_and_gradient(X, d, Wh, wo, f="tanh", g="identity", loss="sse"):
     """
     args = _prepare(X, d, Wh, wo, f, g, loss)
     try:
-        return _loss_and_grad(*args)
+        with np.errstate(over="ignore", invalid="ignore"):  # refused below, with its name
+            return _finite_gradient(*_loss_and_grad(*args))
     except _Overflow:
         raise _overflow_error() from None
 
@@ -142,7 +158,8 @@ def loss_value(X, d, Wh, wo, f="tanh", g="identity", loss="sse"):
     """
     args = _prepare(X, d, Wh, wo, f, g, loss)
     try:
-        return _loss_and_grad(*args, need_grad=False)[0]
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _finite_gradient(*_loss_and_grad(*args, need_grad=False))[0]
     except _Overflow:
         raise _overflow_error() from None
 
@@ -177,10 +194,32 @@ def loss_and_gradient_explicit(
     """
     from .. import jacobians
 
+    method = choice(method, ("structured", "kron"), "method")
     Xbar, d, Wh, wo, f, g, lossf = _prepare(X, d, Wh, wo, f, g, loss)
     X = Xbar[:, 1:]
     nbar, p = Wh.shape
+    m = Xbar.shape[0]
+    # Everything the product holds at once, refused before the first Jacobian is formed.
+    blocks = (
+        jacobians._kron_arrays(m, nbar, p)
+        if method == "kron"
+        else jacobians._structured_arrays(m, nbar, p)
+    )
+    check_memory(
+        f"the explicit product D_y ℓ · D_w̄ y at m={m}, n̄={nbar}, p={p}",
+        {**blocks, "D_w̄ y = [D_W̄ʰ y  D_w̄ᵒ y]": (m, nbar * p + p + 1)},
+        cheaper="train.loss_and_gradient gives the same gradient without any Jacobian",
+    )
     g_out = get_activation("identity") if lossf.on == "z" else g
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused at the end
+        return _explicit(X, d, Wh, wo, f, g_out, lossf, method)
+
+
+def _explicit(X, d, Wh, wo, f, g_out, lossf, method):
+    """The product of :func:`loss_and_gradient_explicit` on checked inputs."""
+    from .. import jacobians
+
+    nbar, p = Wh.shape
     fw = forward(X, Wh, wo, f, g_out)
     u = fw.y  # y, or z when the loss is written in the logits
     row = lossf.derivative(u, d)  # D_y ℓ (or D_z ℓ), a 1×m row
@@ -191,7 +230,9 @@ def loss_and_gradient_explicit(
         ]
     )  # D_w̄ y, m × (n̄p + p̄)
     grad = row @ J  # D_w̄ ℓ, a row of length n̄p + p̄
-    return lossf.value(u, d), unvec(grad[: nbar * p], (nbar, p)), grad[nbar * p :]
+    value = finite_result(lossf.evaluate(u, d)[0], "the loss ℓ")
+    finite_result(grad, "D_w̄ ℓ = D_y ℓ · D_w̄ y")
+    return value, unvec(grad[: nbar * p], (nbar, p)), grad[nbar * p :]
 
 
 class GradientVerification(NamedTuple):

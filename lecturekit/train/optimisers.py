@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import real
+from .._validate import choice, real
+
+
+def _rate(lr):
+    return real(lr, "lr (the learning rate η)", minimum=0.0, strict=True)
+
+
+def _beta(beta, name):
+    # β ≥ 1 lets the running sum Σ βᵗ⁻ˢ Gₛ grow without bound
+    return real(beta, name, minimum=0.0, maximum=1.0)
+
 
 __all__ = ["SGD", "Momentum", "Adam", "make_optimiser"]
 
 
 class SGD:
-    """Gradient descent: ``w̄ ← w̄ − η G``."""
+    """Gradient descent: ``w̄ ← w̄ − η G``, η > 0 (a negative η climbs)."""
 
     def __init__(self, lr):
-        self.lr = lr
+        self.lr = _rate(lr)
 
     def step(self, params, grads):
         """Update every array of ``params`` in place by its gradient in ``grads``."""
@@ -34,7 +44,7 @@ class Momentum:
     """
 
     def __init__(self, lr, beta=0.9):
-        self.lr, self.beta = lr, beta
+        self.lr, self.beta = _rate(lr), _beta(beta, "beta (β of the heavy ball)")
         self.v = None
 
     def step(self, params, grads):
@@ -55,7 +65,11 @@ class Adam:
     """
 
     def __init__(self, lr, betas=(0.9, 0.999), eps=1e-8):
-        self.lr, (self.b1, self.b2), self.eps = lr, betas, eps
+        if isinstance(betas, str) or np.ndim(betas) != 1 or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (β₁, β₂); got {betas!r}")
+        self.lr = _rate(lr)
+        self.b1, self.b2 = (_beta(b, f"betas[{k}] (β{k + 1})") for k, b in enumerate(betas))
+        self.eps = real(eps, "eps (ε)", minimum=0.0, strict=True)
         self.t = 0
         self.m1 = self.m2 = None
 
@@ -91,16 +105,11 @@ def make_optimiser(name, lr, momentum=0.9, betas=(0.9, 0.999), eps=1e-8):
     eps : float
         ε > 0 of Adam.
     """
-    if name not in ("sgd", "momentum", "adam"):
-        raise ValueError(f'optimizer must be "sgd", "momentum" or "adam"; got {name!r}')
-    lr = real(lr, "lr (the learning rate η)", minimum=0.0, strict=True)
-    beta = real(momentum, "momentum (β)", minimum=0.0, maximum=1.0)
-    b1, b2 = (
-        real(b, f"betas[{k}] (β{k + 1})", minimum=0.0, maximum=1.0) for k, b in enumerate(betas)
-    )
-    eps = real(eps, "eps (ε)", minimum=0.0, strict=True)
+    name = choice(name, ("sgd", "momentum", "adam"), "optimizer")
+    beta = _beta(momentum, "momentum (β)")  # every setting is checked, used or not
+    adam = Adam(lr, betas, eps)
     if name == "sgd":
         return SGD(lr)
     if name == "momentum":
         return Momentum(lr, beta)
-    return Adam(lr, (b1, b2), eps)
+    return adam

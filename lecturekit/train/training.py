@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import integer, real
+from .._validate import function, integer, real
 from .gradient import _loss_and_grad, _Overflow, _overflow_error, _prepare
 from .optimisers import make_optimiser
 
@@ -53,6 +53,29 @@ class TrainResult:
     steps: int
     epochs: int
     diverged: bool = False
+
+
+#: How many times its starting value the objective may grow before :func:`fit` warns that the
+#: run is diverging (a ratio, so the same whatever the units of d).
+GROWTH_WARNING = 1e6
+
+#: Seconds between two redraws of the progress bar: a notebook bar redrawn on every epoch
+#: floods the browser (thousands of messages a second), and a person reads a few a second.
+PROGRESS_INTERVAL = 0.5
+
+
+def _progress_bar(epochs, initial=0):
+    """A tqdm bar over the epochs that redraws at most once per :data:`PROGRESS_INTERVAL`."""
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=epochs,
+        initial=initial,
+        desc="epochs",
+        unit="epoch",
+        mininterval=PROGRESS_INTERVAL,
+        maxinterval=max(PROGRESS_INTERVAL, 10.0),
+    )
 
 
 def _penalty(Wh, wo):
@@ -155,8 +178,9 @@ def fit(
             "Use batch_size=None for full-batch gradient descent."
         )
     opt = make_optimiser(optimizer, lr, momentum, betas, eps)
-    if progress not in (True, False, "auto"):
+    if not (progress is True or progress is False or progress == "auto"):
         raise ValueError(f'progress must be True, False or "auto"; got {progress!r}')
+    function(callback, "callback", "callback(epoch, Wh, wo, J)", optional=True)
 
     params = [Wh.copy(), wo.copy()]
     rng = np.random.default_rng(seed)
@@ -201,11 +225,22 @@ def fit(
     # before: the update that caused a divergence may be the last one of the previous epoch.
     starts = [None, ([q.copy() for q in params], 0)]
     elapsed = 0.0
-    bar = None
-    if progress is True:
-        from tqdm.auto import tqdm
+    growth_warned = False
 
-        bar = tqdm(total=epochs, desc="epochs", unit="epoch")
+    def watch_growth(epoch, J):
+        # Warn once, at the first epoch whose objective is GROWTH_WARNING times the start.
+        nonlocal growth_warned
+        if not growth_warned and history[0] > 0 and J > GROWTH_WARNING * history[0]:
+            growth_warned = True
+            warnings.warn(
+                f"training is diverging: the objective grew from J = {history[0]:.4g} to "
+                f"{J:.4g} by epoch {epoch} (more than {GROWTH_WARNING:g} times its start); "
+                f"lower the learning rate (lr = {lr:g})",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+    bar = _progress_bar(epochs) if progress is True else None
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         order = None if full else rng.permutation(m)
@@ -224,6 +259,7 @@ def fit(
                     break
                 if reuse and epoch > 1:
                     history[-1] = J  # this step's evaluation is the previous epoch's value
+                    watch_growth(epoch - 1, J)
                 opt.step(params, grads)
                 steps += 1
                 last_update_epoch = epoch
@@ -241,14 +277,14 @@ def fit(
             break
         history.append(J_epoch)
         times.append(elapsed)
+        if np.isfinite(J_epoch):
+            watch_growth(epoch, J_epoch)
         if bar is None and progress == "auto" and epoch == 1 and elapsed * epochs > 5.0:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=epochs, initial=1, desc="epochs", unit="epoch")
+            bar = _progress_bar(epochs, initial=1)
         elif bar is not None:
+            if np.isfinite(J_epoch):  # shown at the bar's next redraw, not redrawn now
+                bar.set_postfix(J=f"{J_epoch:.4g}", refresh=False)
             bar.update(1)
-            if np.isfinite(J_epoch):
-                bar.set_postfix(J=f"{J_epoch:.4g}")
         if callback is not None and callback(epoch, params[0], params[1], J_epoch):
             break
     if bar is not None:

@@ -44,6 +44,7 @@ NUMBER = re.compile(
     r"(?:"
     r"(?P<e>[eE][+-]?\d+)"
     r"|\s*(?:\\times|×|\\cdot|·)\s*10\^\{?(?P<pow1>[+-−]?\d+)\}?"
+    r"|\s*(?:\\times|×|\\cdot|·)\s*10(?P<sup1>[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
     r"|(?P<pct>\s*(?:\\[,;]|~)?\s*\\?%)"
     r")?"
 )
@@ -56,8 +57,9 @@ CODE_NUMBER = re.compile(r"(?<![\w.])(\d+\.\d*|\.\d+|\d+)(?:[eE]([+-]?\d+))?(?![
 def _value(match):
     """The value a prose number stands for and whether it needs a source (None if free)."""
     exponent = match.group("pow2") or match.group("pow1") or match.group("e")
-    if match.group("sup") is not None:
-        exponent = match.group("sup").translate(SUPERSCRIPT)
+    superscript = match.group("sup") or match.group("sup1")
+    if superscript is not None:
+        exponent = superscript.translate(SUPERSCRIPT)
     mant = match.group("mant") or "1"
     if exponent is not None:
         exponent = int(exponent.lstrip("eE").replace("−", "-"))
@@ -187,6 +189,8 @@ def _notebook(tmp_path, markdown, code):
         ("It stops at 1e-6.", "gtol = 1e-8", ["1e-6"]),
         ("Its mean square is about $1.6\\times 10^5$.", "k = 400", ["1.6\\times 10^5"]),
         ("Up to $10^5$ epochs and $4\\cdot 10^{-4}$.", "", ["4\\cdot 10^{-4}"]),
+        ("A learning rate of 3·10⁻³ and 10⁻⁶.", "lr = 3e-3", ["10⁻⁶"]),
+        ("A learning rate of 3·10⁻³.", "lr = 1e-3", ["3·10⁻³"]),
         ("94 \\% cover.", "", ["94 \\%"]),
         # sourced: glued, set-up constants in the code, integers, names
         ("The error is {glue:text}`err:.3f`.", "glue('err', 0.183)", []),

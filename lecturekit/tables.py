@@ -11,7 +11,8 @@ Chapter 6: :func:`gradient_memory_table`, the sweep of
 growth of its peak memory; :func:`torch_table`, the timings of
 :func:`lecturekit.measure.compare_with_torch`; :func:`profile_table`, the passes of one gradient
 timed by :func:`lecturekit.measure.profile_gradient`. Chapter 7: :func:`reconstruction_table`, the
-PINN against the classical methods.
+PINN against the classical methods. Every chapter: :func:`sci`, a number in the prose's
+notation (``4·10⁻⁴``), for the results a chapter glues into its text.
 """
 
 from __future__ import annotations
@@ -25,7 +26,36 @@ __all__ = [
     "torch_table",
     "profile_table",
     "reconstruction_table",
+    "sci",
 ]
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def sci(x, digits=2):
+    """``x`` as the prose writes it: ``a·10ᵇ`` with ``digits`` significant digits, or plain.
+
+    Numbers from 0.01 to 10 000 are written plainly (``0.25``, ``160``); others as a mantissa
+    times a power of ten (``2.2·10⁴``, ``4·10⁻⁴``), a mantissa of 1 left out (``10⁻¹⁰``).
+
+    Parameters
+    ----------
+    x : float
+        A finite number.
+    digits : int
+        Significant digits, at least 1.
+    """
+    x = float(x)
+    if not np.isfinite(x) or digits < 1:
+        raise ValueError(f"sci needs a finite number and digits ≥ 1; got {x!r}, {digits!r}")
+    if x == 0 or 1e-2 <= abs(x) < 1e4:
+        return np.format_float_positional(x, precision=digits, fractional=False, trim="-")
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+    if mantissa in ("1", "-1"):
+        return power if mantissa == "1" else "-" + power
+    return f"{mantissa}·{power}"
 
 
 def markdown_table(header, rows):

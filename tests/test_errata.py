@@ -554,3 +554,19 @@ def test_correct_elementwise_block_diagonal_and_loss_derivative(net):
     y, d = network.predict(X, Wh, wo), np.cos(X[:, 1])
     row = fd_jacobian(lambda v: 0.5 * np.sum((v - d) ** 2), y)
     np.testing.assert_allclose(row, (y - d)[None, :], atol=1e-8)
+
+
+# errata-reading-list ---------------------------------------------------------------------------
+
+
+def test_reading_list_parr_and_howard_title_ends_for_deep_learning():
+    # The lecture's reading list says "... for machine learning"; the paper's title (arXiv
+    # 1802.01528) ends "for deep learning", and that is the title the bibliography carries.
+    import re
+    from pathlib import Path
+
+    bib = (Path(__file__).resolve().parents[1] / "references.bib").read_text(encoding="utf-8")
+    entry = re.search(r"@misc\{parr2018matrix,(.*?)\n\}", bib, re.S).group(1)
+    title = re.search(r"title\s*=\s*\{(.*?)\},", entry).group(1)
+    assert title.lower() == "the matrix calculus you need for deep learning"
+    assert "1802.01528" in entry

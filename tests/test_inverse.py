@@ -527,3 +527,18 @@ def test_network_fits_refuse_sizes_beyond_memory_before_the_forward_pass(m, n, p
         with pytest.raises(JacobianTooLarge, match="above the limit of 1.00 GiB") as err:
             fit(X, d, Wh, wo, lam=1e-3)
         assert "lecturekit.train.fit" in str(err.value)
+
+
+def test_the_tikhonov_path_runs_every_fit_to_a_stationary_point(sine):
+    # Without options the path switches off the stop on a slow decrease of the loss and gives
+    # each fit room to reach its gradient or step test: every point is a converged fit.
+    X, d, Wh, wo = sine
+    lams = np.logspace(-4, 1, 6)
+    path = inverse.tikhonov_path(X, d, Wh, wo, lams)
+    assert path.converged.all()
+    for ft, lam in zip(path.fits, path.lams, strict=True):
+        r, J = inverse.residual_and_jacobian(X, d, ft.Wh, ft.wo)
+        assert np.abs(J.T @ r + lam * ft.w).max() < 1e-4
+    # an iteration cap too small to converge is reported, not hidden
+    capped = inverse.tikhonov_path(X, d, Wh, wo, lams, max_iter=2)
+    assert not capped.converged.all()

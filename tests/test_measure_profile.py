@@ -30,3 +30,16 @@ def test_profile_gradient_times_every_pass():
 def _tiny():
     Wh, wo = network.init_weights(2, 4, seed=1)
     return np.zeros((3, 2)), np.zeros(3), Wh, wo
+
+
+def test_the_passes_run_the_code_loss_and_gradient_runs():
+    # The profile times the package's own evaluation (δA multiplied into f′(A) in place, X̄ᵀδA
+    # as (δAᵀX̄)ᵀ), not a variant: the same operations in the same order give the same bits.
+    rng = np.random.default_rng(7)
+    X, d = rng.normal(size=(257, 6)), rng.normal(size=257)
+    Wh, wo = network.init_weights(6, 33, seed=3)
+    passes = measure.gradient_passes(X, d, Wh, wo)
+    _, gWh, gwo = train.loss_and_gradient(X, d, Wh, wo)
+    assert np.array_equal(passes["X̄ᵀ δA (product)"](), gWh)
+    first, second = passes["δA = (δz wᵒᵀ) ⊙ (1 − H ⊙ H)"](), passes["δA = (δz wᵒᵀ) ⊙ (1 − H ⊙ H)"]()
+    assert first is not second and np.array_equal(first, second)  # a new array per call

@@ -133,3 +133,24 @@ def test_profile_table_shows_each_pass_and_its_share():
     assert lines[3] == "| H = tanh A | 1 ms | 25 % |"
     with pytest.raises(ValueError, match="add up to more than 0 s"):
         tables.profile_table({"nothing": 0.0})
+
+
+@pytest.mark.parametrize(
+    ("x", "digits", "text"),
+    [
+        (4e-4, 2, "4·10⁻⁴"),
+        (1e-10, 2, "10⁻¹⁰"),
+        (2.2e4, 2, "2.2·10⁴"),
+        (-3.5e-5, 2, "-3.5·10⁻⁵"),
+        (160.3, 2, "160"),
+        (0.25, 2, "0.25"),
+        (0.034, 1, "0.03"),
+    ],
+)
+def test_sci_writes_a_number_as_the_prose_does(x, digits, text):
+    assert tables.sci(x, digits) == text
+
+
+def test_sci_refuses_a_non_finite_number():
+    with pytest.raises(ValueError, match="finite"):
+        tables.sci(float("nan"))

@@ -38,13 +38,16 @@ class TikhonovPath:
     """Fits along a grid of λ (sorted increasingly) and the norms the choice rules need.
 
     ``residual_norms[k] = ‖y(w̄_λ) − d‖`` and ``weight_norms[k] = ‖w̄_λ‖`` for ``lams[k]``;
-    ``fits[k]`` is the :class:`NetworkFit` at ``lams[k]``.
+    ``fits[k]`` is the :class:`NetworkFit` at ``lams[k]`` and ``converged[k]`` its
+    ``converged`` flag: a point of the path whose fit did not converge is not a minimiser of
+    ``Φ_λ`` and says nothing about the rules.
     """
 
     lams: np.ndarray
     residual_norms: np.ndarray
     weight_norms: np.ndarray
     fits: list
+    converged: np.ndarray
 
 
 def tikhonov_path(X, d, Wh, wo, lams, f="tanh", g="identity", **options):
@@ -55,6 +58,22 @@ def tikhonov_path(X, d, Wh, wo, lams, f="tanh", g="identity", **options):
     and continuation keeps the path on one branch of minimisers instead of jumping between the
     local minima a fresh start could find.
 
+    Every point of the path is meant to be a minimiser of ``Φ_λ``, so each fit runs to a
+    stationary point: unless ``options`` say otherwise, the stop on a small relative decrease
+    of the loss is off (``ftol=0``; it stops where progress slows, which on the flat valleys of
+    a weakly regularised network is far from stationary) and the budget is generous
+    (``max_iter=20000``), so that a fit ends on the gradient or step test. Whether each one
+    did is in ``converged``.
+
+    Parameters
+    ----------
+    X, d, Wh, wo, f, g
+        The network problem, as for :func:`fit_levenberg_marquardt`.
+    lams : array_like
+        The grid of λ ≥ 0 (any order).
+    **options
+        Passed to :func:`fit_levenberg_marquardt` (``max_iter``, ``gtol``, ``ftol``, …).
+
     Returns
     -------
     TikhonovPath
@@ -62,6 +81,7 @@ def tikhonov_path(X, d, Wh, wo, lams, f="tanh", g="identity", **options):
     """
     lams = np.sort(_grid(lams))
     check_shapes(X, Wh, wo)
+    options = {"max_iter": 20000, "ftol": 0.0, **options}
     fits = [None] * lams.size
     Wh_k, wo_k = Wh, wo
     for k in range(lams.size - 1, -1, -1):
@@ -75,6 +95,7 @@ def tikhonov_path(X, d, Wh, wo, lams, f="tanh", g="identity", **options):
         residual_norms=np.array(res),
         weight_norms=np.array([np.linalg.norm(ft.w) for ft in fits]),
         fits=fits,
+        converged=np.array([ft.converged for ft in fits]),
     )
 
 

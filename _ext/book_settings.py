@@ -29,22 +29,28 @@ from sphinx.config import Config
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
 
-def pdf_name(config: Config) -> str:
-    """File name of the PDF edition: the LaTeX target's name with ``.pdf``."""
-    documents = config.latex_documents or [("", "book.tex")]
-    return Path(documents[0][1]).with_suffix(".pdf").name
+def pdf_name(confdir: str | Path) -> str:
+    """File name of the PDF edition: ``latex.latex_documents.targetname`` with ``.pdf``.
+
+    Read from ``_config.yml`` itself: Jupyter Book applies that name to ``latex_documents``
+    only once the builder exists, after the configuration events this extension uses.
+    """
+    config = yaml.safe_load((Path(confdir) / "_config.yml").read_text(encoding="utf-8"))
+    target = ((config.get("latex") or {}).get("latex_documents") or {}).get("targetname")
+    return Path(target or "book.tex").with_suffix(".pdf").name
 
 
 def built_pdf(app: Sphinx) -> Path:
     """Where ``make pdf`` leaves the PDF edition."""
-    return Path(app.outdir).parent / "latex" / pdf_name(app.config)
+    return Path(app.outdir).parent / "latex" / pdf_name(app.confdir)
 
 
 def add_settings(app: Sphinx, config: Config) -> None:
     subs = dict(config.myst_substitutions or {})
-    subs["book_title"] = config.project
+    # Jupyter Book puts `title` into html_title (Sphinx's `project` stays unset).
+    subs["book_title"] = config.html_title or config.project
     subs["book_author"] = config.author
-    name = html.escape(pdf_name(config))
+    name = html.escape(pdf_name(app.confdir))
     # From a page one folder down (book/, notebooks/) to the site's root, where it is copied.
     subs["pdf_link"] = f'<a href="../{name}" download>{name}</a>'
     config.myst_substitutions = subs
@@ -59,7 +65,7 @@ def tag_pdf(app: Sphinx, config: Config) -> None:
 
 def copy_pdf(app: Sphinx, exception: Exception | None) -> None:
     if exception is None and app.builder.format == "html" and built_pdf(app).is_file():
-        shutil.copy2(built_pdf(app), Path(app.outdir) / pdf_name(app.config))
+        shutil.copy2(built_pdf(app), Path(app.outdir) / pdf_name(app.confdir))
 
 
 def _dejavu(name: str, italic: str) -> str:
@@ -129,16 +135,21 @@ def exercises_per_chapter(app: Sphinx) -> None:
 
     Runs after sphinx-jupyterbook-latex has set ``numfig_secnum_depth = 2`` for LaTeX: the
     numbers are assigned while the pages are read, with depth 1; the LaTeX writer then gets
-    its 2 back (``write_started``), which resets equations and figures per chapter.
+    its 2 back (:func:`writer_depth`), which resets equations and figures per chapter.
     """
     if app.builder.format == "latex" and app.config.numfig_secnum_depth == 2:
         app.config.numfig_secnum_depth = 1
         app.env.lk_writer_secnum_depth = 2
 
 
-def writer_depth(app: Sphinx, builder) -> None:
+def writer_depth(app: Sphinx, doctree, docname: str) -> None:
+    """Give the LaTeX writer its depth back once the pages are read and numbered.
+
+    The LaTeX builder emits no ``write-started``; the first document it resolves for writing
+    comes after the numbers were assigned and the environment was saved.
+    """
     depth = getattr(app.env, "lk_writer_secnum_depth", None)
-    if builder.format == "latex" and depth:
+    if app.builder.format == "latex" and depth:
         app.config.numfig_secnum_depth = depth
 
 
@@ -171,7 +182,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", latex_settings, priority=900)
     # After sphinx-jupyterbook-latex's own builder-inited handler (default priority 500).
     app.connect("builder-inited", exercises_per_chapter, priority=900)
-    app.connect("write-started", writer_depth)
+    app.connect("doctree-resolved", writer_depth)
     app.add_post_transform(ExerciseReferencesInLatex)
     app.connect("build-finished", copy_pdf)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

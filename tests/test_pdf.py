@@ -84,3 +84,11 @@ def test_exercises_are_numbered_as_on_the_website():
     # Per chapter, in order: 1.1, 1.2, …, 2.1, …
     pairs = [tuple(map(int, n.split("."))) for n in numbers]
     assert pairs == sorted(pairs) and pairs[0] == (1, 1)
+
+
+def test_figures_and_equations_are_numbered_per_chapter():
+    """As on the website, Fig. 1.3 and (1.2): sphinx.sty's counters reset at each chapter."""
+    tex = LATEX / f"{target()}.tex"
+    if not tex.is_file():
+        pytest.skip(f"the PDF edition has not been built ({tex.relative_to(ROOT)}): run `make pdf`")
+    assert re.search(r"\\usepackage\[[^]]*numfigreset=1[,\]]", tex.read_text(encoding="utf-8"))

@@ -25,7 +25,7 @@ TAG = "install-lecturekit"
 #: The cell's id, the same in every chapter.
 CELL_ID = "install-lecturekit"
 
-TEMPLATE = '''\
+TEMPLATE = """\
 # On Colab, or wherever lecturekit is missing, install it first; elsewhere this does nothing.
 LECTUREKIT_SOURCE = {source}
 try:
@@ -43,7 +43,7 @@ except ImportError:
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", LECTUREKIT_SOURCE], check=True
     )
-    importlib.invalidate_caches()'''
+    importlib.invalidate_caches()"""
 
 
 def requirement(config):

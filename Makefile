@@ -9,9 +9,10 @@ LOCK   := constraints.txt
 LINTED := lecturekit tests benchmarks notebooks _ext tools
 # myst-nb's jupyter-cache (execute_notebooks: cache in _config.yml).
 NB_CACHE := _build/.jupyter_cache
-# Set for the unattended runs (nbval, book builds) so that lecturekit.context.interactive()
-# is False there and the notebooks draw no progress bars; never for `make lab`.
-BUILD_ENV := LECTUREKIT_BUILD=1
+# No environment variable: the book builds the same from `make book` as from a plain
+# `jupyter-book build .` (lecturekit.context.interactive tells unattended runs apart itself).
+# The PDF edition, named after the book (latex.latex_documents.targetname in _config.yml).
+PDF := _build/latex/$(shell sed -n 's/^ *targetname: *\(.*\)\.tex *$$/\1/p' _config.yml).pdf
 # Tests and chapters whose numbers come from iterative optimisation, rerun under other
 # OpenBLAS kernels (other rounding) by `make test-kernels`.
 KERNELS ?= SandyBridge Nehalem Haswell
@@ -19,8 +20,8 @@ OPTIMISED_TESTS := tests/test_train.py tests/test_pinn.py tests/test_inverse.py
 OPTIMISED_NOTEBOOKS := notebooks/05_training.ipynb notebooks/07_pinns.ipynb \
 	notebooks/08_inverse_problems_view.ipynb
 
-.PHONY: book test lint unit notebooks build-strict strict-html browser test-kernels torch \
-	lock lab lab-test student lab-student release book-student clean venv
+.PHONY: book pdf test lint unit notebooks build-strict strict-html browser test-kernels torch \
+	lock lab lab-test student lab-student release book-student clean venv install-cells
 
 venv: $(STAMP)
 
@@ -49,10 +50,13 @@ lock:
 	mv $$scratch/lock.txt $(LOCK) && rm -rf $$scratch
 	@echo "$(LOCK): $$(grep -c '==' $(LOCK)) packages"
 
-# A full build: the cache is emptied so every notebook runs against today's lecturekit.
+# A full build, never on stale pages: the cache, the HTML and the doctrees of any earlier
+# build are removed, so every page is read again and every notebook runs against today's
+# lecturekit. (A plain `jupyter-book build .` is safe too: _ext/fresh_build.py re-reads every
+# page and empties the cache when lecturekit changed.)
 book: $(STAMP)
-	rm -rf $(NB_CACHE)
-	$(BUILD_ENV) $(BIN)/jupyter-book build . --keep-going
+	rm -rf $(NB_CACHE) _build/html _build/.doctrees
+	$(BIN)/jupyter-book build . --keep-going
 	@echo "Open: file://$(CURDIR)/_build/html/index.html"
 
 # Each notebook executes once: nbval runs it as a test and records it into the cache that
@@ -71,8 +75,9 @@ unit: $(STAMP)
 # The cache is emptied first: it then holds only this run's executions (notebooks/conftest.py).
 notebooks: $(STAMP)
 	rm -rf $(NB_CACHE)
-	$(BUILD_ENV) $(BIN)/python -m pytest --nbval-lax --nbval-current-env \
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env \
 		-n 2 --dist loadscope -q notebooks --record-into $(NB_CACHE)
+	$(BIN)/python _ext/fresh_build.py stamp $(NB_CACHE)
 
 # The strict build on its own executes every notebook itself.
 build-strict: $(STAMP)
@@ -84,7 +89,22 @@ build-strict: $(STAMP)
 # what was executed (the cache key), else they are executed now.
 strict-html: $(STAMP)
 	rm -rf _build/html _build/.doctrees
-	$(BUILD_ENV) $(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# The whole book as one PDF, offline (XeLaTeX from Debian's TeX packages, README). Notebooks
+# come from the cache when their code and lecturekit are unchanged, else they run now. The
+# HTML is then built again so that the site links the PDF (_ext/book_settings.py copies it).
+pdf: $(STAMP)
+	rm -rf _build/latex
+	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going
+	$(BIN)/python -m pytest tests/test_pdf.py -q
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "PDF: $(PDF)"
+
+# After setting repository.url or repository.lecturekit_ref in _config.yml: rewrite the first
+# cell of every chapter, which installs lecturekit on Colab (tools/install_cell.py).
+install-cells: $(STAMP)
+	$(BIN)/python tools/install_cell.py
 
 # One process per file: each starts its own Playwright (two sync Playwrights cannot share one).
 browser: $(STAMP)
@@ -93,7 +113,7 @@ browser: $(STAMP)
 	$(BIN)/python -m pytest tests/test_jupyterlab.py -m browser -q
 
 # The chapters in a real JupyterLab (jupyterlab-myst): MyST rendered, solutions closed, the
-# explorers respond. Runs without LECTUREKIT_BUILD, as a student's kernel would.
+# explorers respond. Its kernel runs as a student's does.
 lab-test: $(STAMP)
 	$(BIN)/python -m pytest tests/test_jupyterlab.py -q
 
@@ -119,7 +139,7 @@ release: $(STAMP)
 # _build/student/html, with the release's zip beside the pages for the site to link.
 book-student: release
 	$(BIN)/python tools/student.py book $(STUDENT)/book
-	$(BUILD_ENV) $(BIN)/jupyter-book build $(STUDENT)/book --keep-going
+	$(BIN)/jupyter-book build $(STUDENT)/book --keep-going
 	rm -rf $(STUDENT)/html
 	mv $(STUDENT)/book/_build/html $(STUDENT)/html
 	cp $(STUDENT)/release.zip $(STUDENT)/html/student-release.zip
@@ -136,7 +156,7 @@ test-kernels: $(STAMP)
 		OPENBLAS_CORETYPE=$$kernel $(BIN)/python .ci/blas_kernel.py $$kernel || exit 1; \
 		OPENBLAS_CORETYPE=$$kernel $(BIN)/python -m pytest -q -n 2 --dist loadscope \
 			$(OPTIMISED_TESTS) || failed="$$failed $$kernel(tests)"; \
-		OPENBLAS_CORETYPE=$$kernel $(BUILD_ENV) $(BIN)/python -m pytest -q -n 2 \
+		OPENBLAS_CORETYPE=$$kernel $(BIN)/python -m pytest -q -n 2 \
 			--dist loadscope --nbval-lax --nbval-current-env \
 			$(OPTIMISED_NOTEBOOKS) || failed="$$failed $$kernel(notebooks)"; \
 	done; \

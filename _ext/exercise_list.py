@@ -100,7 +100,10 @@ def replace_placeholders(app: Sphinx, doctree: nodes.document, docname: str) -> 
             for label, subtitle in items:
                 number = number_of(env, doc, label)
                 text = f"Exercise {number}" if number else "Exercise"
-                ref = nodes.reference("", "", refuri=f"{page_uri}#{label}")
+                # In LaTeX, sphinx-exercise labels an exercise \label{exercise:<label>}; the
+                # writer turns "%exercise#<label>" into exactly that name.
+                target = f"%exercise#{label}" if app.builder.format == "latex" else None
+                ref = nodes.reference("", "", refuri=target or f"{page_uri}#{label}")
                 ref += nodes.Text(f"{text}: " if subtitle else text)
                 ref.extend(subtitle)
                 bullets += nodes.list_item("", nodes.paragraph("", "", ref))

@@ -55,4 +55,4 @@ __all__ = [
     "vec_of_product",
     *sorted(_LAZY),
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

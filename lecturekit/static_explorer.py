@@ -14,8 +14,8 @@ other one-at-a-time controls back to their starting values; each explorer's capt
 The kernel-free twins at the end of this module take the same arguments as the live explorers
 (:func:`lecturekit.linear.line_explorer`, :func:`lecturekit.widgets.neuron_explorer`,
 :func:`~lecturekit.widgets.bump_builder`, :func:`~lecturekit.widgets.shape_builder`,
-:func:`lecturekit.training_plots.training_explorer`), so a chapter can choose between the two
-with :func:`lecturekit.context.interactive`.
+:func:`lecturekit.training_plots.training_explorer`); :func:`lecturekit.widgets.explorer`
+shows the live one to a person and this one to everybody else.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ import numpy as np
 PALETTE_COLOURS = 64
 #: Resolution of the frames: legible at the column width, small enough for many frames.
 FRAME_DPI = 80
+#: Resolution of the starting figure kept as ``image/png`` for print (the PDF edition).
+PRINT_DPI = 150
 
 
 @dataclass(frozen=True)
@@ -187,11 +189,11 @@ def static_explorer(draw, controls, crossed=(), *, alt, caption="", fmt="png", d
 
     Returns
     -------
-    IPython.display.HTML
-        With ``frame_count`` and ``nbytes`` (the size of its HTML) as attributes.
+    StaticExplorer
+        Displayed as its HTML (``text/html``, for the website) and its starting figure
+        (``image/png`` at :data:`PRINT_DPI`, for print); the renderer picks one. With
+        ``frame_count`` and ``nbytes`` (the size of its HTML) as attributes.
     """
-    from IPython.display import HTML
-
     controls = list(controls)
     keys = frame_keys(controls, crossed)
     frames = {}
@@ -200,12 +202,44 @@ def static_explorer(draw, controls, crossed=(), *, alt, caption="", fmt="png", d
         fig = draw(**values)
         fig = getattr(fig, "figure", fig)  # an Axes has .figure; a Figure is its own
         frames[",".join(map(str, key))] = frame_data_uri(fig, fmt, dpi)
+        if key == keys[0]:  # the starting values: the figure print shows
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=PRINT_DPI, facecolor="white")
+            start = buffer.getvalue()
         plt.close(fig)
     text = _html(controls, crossed, frames, keys[0], alt, caption)
-    out = HTML(text)
-    out.frame_count = len(frames)
-    out.nbytes = len(text.encode())
-    return out
+    return StaticExplorer(text, start, len(frames))
+
+
+class StaticExplorer:
+    """A kernel-free explorer's output: its HTML and, for print, its starting figure.
+
+    Jupyter displays both (``text/html`` and ``image/png``); the book's renderer keeps the
+    HTML for the website and the PNG for the PDF (``nb_mime_priority_overrides``).
+
+    Attributes
+    ----------
+    data : str
+        The HTML.
+    png : bytes
+        The figure at the starting values, at :data:`PRINT_DPI`.
+    frame_count : int
+    nbytes : int
+        Size of the HTML in bytes.
+    """
+
+    def __init__(self, data, png, frame_count):
+        self.data = data
+        self.png = png
+        self.frame_count = frame_count
+        self.nbytes = len(data.encode())
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {
+            "text/html": self.data,
+            "image/png": self.png,
+            "text/plain": f"<kernel-free explorer: {self.frame_count} frames>",
+        }
 
 
 def grid_sentence(controls, crossed=()):

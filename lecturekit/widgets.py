@@ -1,9 +1,15 @@
-"""Interactive explorers: one neuron (chapter 2) and the two-tanh bump (chapter 3).
+"""Interactive explorers: one neuron (chapter 2) and the two-tanh bump (chapter 3), and the
+one way every chapter shows an explorer, :func:`explorer`.
 
-Each explorer has two halves. A plain function draws the static figure for given parameters
-(this is what a reader of the built book sees without a kernel), and a builder wraps that
-function in an ``ipywidgets.interactive`` UI. Building the UI needs no display: ipywidgets is
-imported only inside the builders, and the figures are ordinary matplotlib figures.
+Each explorer has two halves. A plain function draws the static figure for given parameters,
+and a builder wraps that function in an ``ipywidgets.interactive`` UI. Building the UI needs
+no display: ipywidgets is imported only inside the builders, and the figures are ordinary
+matplotlib figures.
+
+A chapter shows an explorer with ``explorer(builder, *args)``: a person with a kernel gets the
+live widget, and any run nobody watches (the book build, however it is started, and nbval)
+gets its kernel-free twin from :mod:`lecturekit.static_explorer`, whose output carries both the
+HTML for the website and the starting figure for print.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import numpy as np
 
 from ._validate import finite_array
 from .activations import get_activation
+from .context import interactive
 from .gallery import GALLERY
 from .network import forward
 from .training_plots import _axes
@@ -307,3 +314,63 @@ def shape_builder(target="sine", k=8, sharpness=3.0):
             value=sharpness, min=0.5, max=10, step=0.5, description="sharpness"
         ),
     )
+
+
+def explorer(live, *args, **kwargs):
+    """An explorer for every reader: live for a person, kernel-free for the book.
+
+    Parameters
+    ----------
+    live : callable
+        A live explorer builder: :func:`lecturekit.linear.line_explorer`,
+        :func:`neuron_explorer`, :func:`bump_builder`, :func:`shape_builder` or
+        :func:`lecturekit.training_plots.training_explorer`.
+    *args, **kwargs
+        Its arguments; its kernel-free twin in :mod:`lecturekit.static_explorer` takes the same.
+
+    Returns
+    -------
+    Explorer
+        Nothing is computed until it is displayed.
+
+    Examples
+    --------
+    The last line of a cell::
+
+        explorer(widgets.neuron_explorer, "sigmoid", w0=0.0, w1=1.0)
+    """
+    return Explorer(live, args, kwargs)
+
+
+class Explorer:
+    """What :func:`explorer` returns: displayed according to who watches.
+
+    When displayed where a person runs the notebook (:func:`lecturekit.context.interactive`),
+    it builds the live widget and shows it (``application/vnd.jupyter.widget-view+json``).
+    Where nobody watches, it draws the kernel-free twin instead: ``text/html`` (controls and
+    figures computed in advance, for the website) and ``image/png`` (the figure at the starting
+    values, for the PDF), from which the book's renderer picks. The twin is not drawn for a
+    person: it takes tens of seconds, for a page nobody would see.
+    """
+
+    def __init__(self, live, args=(), kwargs=None):
+        from . import static_explorer
+
+        name = getattr(live, "__name__", repr(live))
+        if name not in static_explorer.TWINS:
+            raise ValueError(
+                f"{name} has no kernel-free twin; explorers with one: "
+                + ", ".join(static_explorer.TWINS)
+            )
+        self.live = live
+        self.twin = getattr(static_explorer, name)
+        self.args = tuple(args)
+        self.kwargs = dict(kwargs or {})
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        if interactive():
+            return self.live(*self.args, **self.kwargs)._repr_mimebundle_()
+        return self.twin(*self.args, **self.kwargs)._repr_mimebundle_()
+
+    def __repr__(self):
+        return f"explorer({self.live.__name__})"

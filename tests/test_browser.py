@@ -569,7 +569,7 @@ FIGURE_REPORT = """() => {
                 id: figure ? figure.id : "",
                 number: number ? number.textContent.trim() : "",
                 caption: caption ? caption.innerText.trim() : "",
-                explorer: /\\bwidgets\\.|interactive\\(|_explorer\\(/.test(source)};
+                explorer: /\\bwidgets\\.|interactive\\(|explorer\\(/.test(source)};
     });
 }"""
 # A figure is legible when it is shown at no less than this fraction of its drawn size (a

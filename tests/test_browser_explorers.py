@@ -34,7 +34,7 @@ from lecturekit.static_explorer import TWINS
 pytestmark = pytest.mark.browser
 
 MAX_PAGE_BYTES = 2_000_000
-CALL = re.compile(r"\.(" + "|".join(TWINS) + r")\(")
+CALL = re.compile(r"\.(" + "|".join(TWINS) + r")[(,]")  # a call, or handed to explorer(
 
 
 def explorer_calls(doc: str) -> int:

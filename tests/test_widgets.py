@@ -129,3 +129,28 @@ def test_neuron_map_boundary_and_data():
     assert "heaviside" in ax.get_title()
     with pytest.raises(ValueError, match="length n̄ = 3"):
         gallery.neuron_map([0.0, 1.0], "sigmoid")
+
+
+def test_explorer_shows_the_kernel_free_twin_where_nobody_watches(monkeypatch):
+    """The book's output: the twin's HTML for the website and its starting figure for print."""
+    monkeypatch.setenv("LECTUREKIT_BUILD", "1")
+    bundle = widgets.explorer(widgets.bump_builder, -0.5, 0.5, 10.0, 1.0)._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "image/png", "text/plain"}
+    assert bundle["text/html"].startswith('<figure class="lk-explorer"')
+    assert bundle["image/png"].startswith(b"\x89PNG\r\n\x1a\n")
+    assert "application/vnd.jupyter.widget-view+json" not in bundle
+
+
+def test_explorer_shows_the_live_widget_to_a_person(monkeypatch):
+    from lecturekit import context
+
+    monkeypatch.delenv("LECTUREKIT_BUILD", raising=False)
+    monkeypatch.setattr(context, "_front_end_takes_input", lambda: True)
+    bundle = widgets.explorer(widgets.neuron_explorer, "tanh", w0=1.0)._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "text/html" not in bundle  # the twin is not drawn for nobody to see
+
+
+def test_explorer_refuses_a_function_without_a_twin():
+    with pytest.raises(ValueError, match="bump_figure has no kernel-free twin"):
+        widgets.explorer(widgets.bump_figure)

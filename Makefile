@@ -107,9 +107,10 @@ install-cells: $(STAMP)
 	$(BIN)/python tools/install_cell.py
 
 # One process per file: each starts its own Playwright (two sync Playwrights cannot share one).
+# test_browser.py visits each page of the book once and checks everything there, explorers
+# and accessibility (axe-core, light and dark) included.
 browser: $(STAMP)
 	$(BIN)/python -m pytest tests/test_browser.py -m browser -q
-	$(BIN)/python -m pytest tests/test_browser_explorers.py -m browser -q
 	$(BIN)/python -m pytest tests/test_jupyterlab.py -m browser -q
 
 # The chapters in a real JupyterLab (jupyterlab-myst): MyST rendered, solutions closed, the

@@ -285,6 +285,7 @@ _SCRIPT = """
     var said = controls.map(function (c) {
       var label = JSON.parse(c.dataset.labels)[c.value];
       root.querySelector("output[for='" + c.id + "']").textContent = label;
+      if (c.type === "range") { c.setAttribute("aria-valuetext", label); }
       return c.dataset.name + " = " + label;
     });
     img.src = frames[key()];
@@ -311,9 +312,11 @@ def _html(controls, crossed, frames, first, alt, caption):
             f"data-labels='{html.escape(json.dumps(labels, ensure_ascii=False))}'"
         )
         if isinstance(control, Slider):
+            # A range input's value is the frame's index; aria-valuetext gives a screen
+            # reader the value the reader sees in the readout.
             widget = (
                 f'<input type="range" {common} min="0" max="{len(labels) - 1}" step="1" '
-                f'value="{index}">'
+                f'value="{index}" aria-valuetext="{html.escape(labels[index])}">'
             )
         else:
             options = "".join(
@@ -339,7 +342,9 @@ def _html(controls, crossed, frames, first, alt, caption):
         + "".join(f'<div style="{ROW_STYLE}">{row}</div>' for row in rows)
         + f'<img src="{frames[first_key]}" data-alt="{html.escape(alt)}" '
         f'alt="{html.escape(alt)} ({html.escape(said)})" style="max-width:100%;height:auto">'
-        f'<figcaption style="font-size:0.9em">{html.escape(note)}</figcaption>'
+        # The caption takes the text colour of the output it sits in: the theme's muted grey
+        # for captions is made for the page's background, not for an output's panel.
+        f'<figcaption style="font-size:0.9em;color:inherit">{html.escape(note)}</figcaption>'
         f'<script type="application/json" class="lk-frames">{data}</script>'
         f"<script>{_SCRIPT % {'id': ident}}</script></figure>"
     )

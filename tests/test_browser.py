@@ -3,51 +3,73 @@
 The site (``BOOK_HTML_DIR``, default ``_build/html``; built with ``jupyter-book build .`` when
 the default is missing) is served on 127.0.0.1 at a free port. Every request that does not go
 to loopback is blocked and counted as a failure, so a page that needs the internet fails here
-as it would in a lecture theatre without wifi. For each page of ``_toc.yml``: the page loads
-without console errors or failed requests; where there is maths, MathJax has typeset every
-formula without errors; every image has loaded and has alt text; every internal link and
-anchor resolves; no output shows an error or a traceback; every code cell that draws a figure
-shows one; no widget output is an empty area (see ``cell_problems``). A full-page screenshot of
-each page goes to ``screenshots/`` next to the site's folder (``_build/screenshots/`` by
-default). The search page must find "Kronecker". The sidebar toggle opens and closes the chapter
-list at a phone's width (390 px) and a desktop's (1280 px).
+as it would in a lecture theatre without wifi.
 
-Chromium is Debian's (``apt-get install -y chromium``), driven by the pinned playwright.
-Without it the tests skip with instructions; under CI (``CI`` set) they fail instead.
+Each page is visited ONCE (:func:`read_page`), and that visit gathers every fact the tests
+below assert, in this order: at 1280 px in the light theme, what loaded, the maths, images,
+code cells, links, figures, display equations and code boxes, and a full-page screenshot (to
+``screenshots/`` next to the site's folder, ``_build/screenshots/`` by default); axe-core's
+WCAG 2.1 A/AA check in the light theme, then in the dark theme (switched with the theme's own
+button); at 390 px, what sticks out and the header; back at 1280 px, every control of every
+kernel-free explorer moved with the mouse's and the keyboard's actions. The console errors and
+failed or blocked requests of the whole visit count against the page.
+
+Per page: the page loads without console errors or failed requests; where there is maths,
+MathJax has typeset every formula without errors; every image has loaded and has alt text;
+every internal link and anchor resolves; no output shows an error or a traceback; every code
+cell that draws a figure shows one; no widget output is an empty area (see ``cell_problems``);
+no critical or serious WCAG 2.1 A/AA violation in either theme; the figures, equations and
+code fit (see their tests); each explorer's controls are named, reached with Tab, moved with
+the arrow keys, and every move changes the figure, its alternative text and the readout.
+The search page must find "Kronecker". The sidebar toggle opens and closes the chapter list at
+a phone's width (390 px) and a desktop's (1280 px).
+
+Chromium is Debian's (``apt-get install -y chromium``), driven by the pinned playwright; axe-core
+is the copy bundled by the pinned ``axe-playwright-python``. Without Chromium the tests skip
+with instructions; under CI (``CI`` set) they fail instead.
 """
 
 from __future__ import annotations
 
 import functools
 import html.parser
+import json
 import os
 import re
 import subprocess
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from _browser import chromium, require_chromium
+from _browser import (
+    BLOCKING_IMPACTS,
+    Visit,
+    chromium,
+    require_chromium,
+    serve,
+    set_theme,
+)
 from book_toc import toc_documents
+
+from lecturekit.static_explorer import TWINS
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SITE = ROOT / "_build" / "html"
-# pydata-sphinx-theme logs this on a first visit with empty localStorage; it is harmless.
-KNOWN_THEME_NOISE = ("Got invalid theme mode",)
-LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
 SEARCH_TERM = "Kronecker"
-PAGE_TIMEOUT_MS = 60_000
+THEMES = ("light", "dark")
+DESKTOP, PHONE = 1280, 390
 
 
 # --- the table of contents -------------------------------------------------------------------
 
 
 TOC_DOCS = toc_documents()
+CHAPTERS = [doc for doc in TOC_DOCS if doc.startswith("notebooks/")]
 
 
 def doc_source(doc: str) -> Path | None:
@@ -58,7 +80,25 @@ def doc_source(doc: str) -> Path | None:
     return None
 
 
-# --- the site and its server -----------------------------------------------------------------
+# Kernel-free explorers a chapter's code builds (a call of one of lecturekit.static_explorer's
+# TWINS): the page must show that many.
+EXPLORER_CALL = re.compile(r"\.(" + "|".join(TWINS) + r")[(,]")  # a call, or handed to explorer(
+
+
+def explorer_calls(doc: str) -> int:
+    """How many kernel-free explorers the chapter's code builds."""
+    source = doc_source(doc)
+    if source is None or source.suffix != ".ipynb":
+        return 0
+    cells = json.loads(source.read_text(encoding="utf-8"))["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    return sum(len(EXPLORER_CALL.findall(text)) for text in code)
+
+
+EXPLORER_DOCS = [doc for doc in TOC_DOCS if explorer_calls(doc)]
+
+
+# --- the site, its server and the browser ----------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -74,24 +114,11 @@ def site() -> Path:
     return path
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - signature fixed by the base class
-        pass
-
-
 @pytest.fixture(scope="session")
 def base_url(site: Path):
     """Serve ``site`` on 127.0.0.1 at a free port for the whole session, then stop."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -107,62 +134,6 @@ def screenshot_dir(site: Path) -> Path:
     path = site.parent / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-class Visit:
-    """One browser page with the network fenced to loopback and every problem recorded."""
-
-    def __init__(self, browser, base_url: str):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.blocked: list[str] = []
-        self.console_errors: list[str] = []
-        self.failed: list[str] = []
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(PAGE_TIMEOUT_MS)
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda exc: self.console_errors.append(f"uncaught: {exc}"))
-        self.page.on("requestfailed", self._request_failed)
-        self.page.on("response", self._response)
-        self.base_url = base_url
-
-    def _route(self, route) -> None:
-        host = urlsplit(route.request.url).hostname or ""
-        scheme = urlsplit(route.request.url).scheme
-        if scheme in ("data", "blob") or host in LOOPBACK:
-            route.continue_()
-        else:
-            self.blocked.append(route.request.url)
-            route.abort("blockedbyclient")
-
-    def _console(self, message) -> None:
-        if message.type != "error":
-            return
-        text = message.text
-        if any(noise in text for noise in KNOWN_THEME_NOISE):
-            return
-        # A blocked request also logs a console error; it is reported once, as blocked.
-        if "ERR_BLOCKED_BY_CLIENT" in text:
-            return
-        self.console_errors.append(text)
-
-    def _request_failed(self, request) -> None:
-        if (urlsplit(request.url).hostname or "") in LOOPBACK:
-            self.failed.append(f"{request.url}: {request.failure}")
-
-    def _response(self, response) -> None:
-        if response.status >= 400:
-            self.failed.append(f"{response.url}: HTTP {response.status}")
-
-    def goto(self, path: str):
-        response = self.page.goto(self.base_url + path, wait_until="load")
-        assert response is not None and response.ok, (
-            f"{path}: HTTP status {response and response.status}"
-        )
-        return response
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture
@@ -193,11 +164,11 @@ def ids_in(file: Path) -> frozenset[str]:
     return frozenset(parser.ids)
 
 
-def check_internal_links(page, site: Path, base_url: str) -> tuple[list[str], int]:
-    """Every loopback link's file exists and its ``#anchor`` is an id on the target page."""
-    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)")
-    live_ids = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
-    here = urlsplit(page.url).path
+def internal_link_problems(
+    hrefs: list[str], live_ids: set[str], here: str, site: Path, base_url: str
+) -> tuple[list[str], int]:
+    """Every loopback link's file exists and its ``#anchor`` is an id on the target page
+    (``live_ids``: the ids of the page itself, at path ``here``, as the browser built it)."""
     problems: list[str] = []
     checked = 0
     for href in sorted(set(hrefs)):
@@ -346,24 +317,324 @@ def cell_problems(cells: list[dict]) -> list[str]:
     return problems
 
 
+# --- figures, equations and widths: the page as it reads at 1280 px and 390 px -------------
+
+# Every image a code cell shows, with its rendered size, its natural size and its figure's
+# caption (myst-nb's figure metadata or a glued figure: <figure> with a numbered figcaption).
+# Images of explorer cells (their controls drive frames, they are not captioned figures) are
+# reported apart.
+FIGURE_REPORT = """() => {
+    const column = document.querySelector("main #main-content article, article.bd-article");
+    return Array.from(document.querySelectorAll("div.cell .cell_output img")).map(img => {
+        const r = img.getBoundingClientRect();
+        const figure = img.closest("figure");
+        const caption = figure ? figure.querySelector("figcaption") : null;
+        const number = caption ? caption.querySelector(".caption-number") : null;
+        const cell = img.closest("div.cell");
+        const source = (cell.querySelector(".cell_input pre") || {}).textContent || "";
+        return {src: (img.getAttribute("src") || "").slice(-40),
+                width: r.width, height: r.height, natural: img.naturalWidth,
+                column: column ? column.getBoundingClientRect().width : innerWidth,
+                id: figure ? figure.id : "",
+                number: number ? number.textContent.trim() : "",
+                caption: caption ? caption.innerText.trim() : "",
+                explorer: /\\bwidgets\\.|interactive\\(|explorer\\(/.test(source)};
+    });
+}"""
+# A figure is legible when it is shown at no less than this fraction of its drawn size (a
+# matplotlib label of 10 pt at 100 dpi stays ≥ 8 px) and is tall enough to hold labelled axes.
+MIN_FIGURE_SCALE = 0.6
+MIN_FIGURE_HEIGHT_PX = 200
+
+# Display equations (MathJax's display containers) against the column they sit in: the
+# typeset formula plus the equation number must fit the width of its div.math.
+EQUATION_REPORT = """() => Array.from(document.querySelectorAll("mjx-container[display='true']"))
+    .map(c => {
+        const box = c.closest("div.math, .math") || c.parentElement;
+        const math = c.querySelector("mjx-math");
+        const number = box.querySelector(".eqno");
+        return {tex: (box.textContent || "").slice(0, 60).replace(/\\s+/g, " "),
+                width: math ? math.getBoundingClientRect().width : 0,
+                number: number ? number.getBoundingClientRect().width : 0,
+                label: number ? number.textContent.trim() : "",
+                column: box.getBoundingClientRect().width};
+    })"""
+
+
+# Elements that stick out past the right edge of the viewport without a scrolling (or
+# clipping) box around them that itself fits. Hidden drawers (the sidebars) are skipped.
+OVERFLOW_REPORT = """() => {
+    const limit = document.documentElement.clientWidth + 1;
+    const clipped = el => {
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+            const ox = getComputedStyle(a).overflowX;
+            if (ox !== "visible" && a.getBoundingClientRect().right <= limit) { return true; }
+        }
+        return false;
+    };
+    const out = [];
+    for (const el of document.querySelectorAll("main *")) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.right <= limit) { continue; }
+        if (getComputedStyle(el).visibility === "hidden") { continue; }
+        if (el.closest(".bd-sidebar-primary, .bd-sidebar-secondary")) { continue; }
+        if (clipped(el)) { continue; }
+        out.push(el.tagName.toLowerCase() + "." + (el.className || "").toString().slice(0, 40)
+                 + " '" + (el.textContent || "").trim().slice(0, 40) + "' right=" +
+                 Math.round(r.right));
+    }
+    return {scroll: document.documentElement.scrollWidth,
+            viewport: document.documentElement.clientWidth, offenders: out.slice(0, 8)};
+}"""
+
+# Code that does not fit its cell: a pre wider than its box must scroll, never be cut off.
+CUT_CODE = """() => Array.from(document.querySelectorAll("div.highlight pre"))
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .filter(pre => !["auto", "scroll"].includes(getComputedStyle(pre).overflowX) &&
+                   !["auto", "scroll"].includes(getComputedStyle(pre.parentElement).overflowX))
+    .map(pre => pre.textContent.split("\\n").sort((a, b) => b.length - a.length)[0].slice(0, 60))"""
+
+
+HEADER_REPORT = """() => {
+    const shown = e => {
+        const r = e.getBoundingClientRect(), cs = getComputedStyle(e);
+        return r.width > 0 && r.height > 0 && cs.display !== "none" &&
+            cs.visibility !== "hidden";
+    };
+    const bands = Array.from(document.querySelectorAll("header.bd-header, .bd-header-article"))
+        .filter(shown).map(e => ({cls: e.className.toString().slice(0, 40),
+                                  text: e.innerText.trim().length,
+                                  controls: e.querySelectorAll("a, button").length}));
+    const searches = Array.from(document.querySelectorAll(
+        ".search-button-field, button.search-button, form.bd-search input")).filter(shown);
+    return {bands: bands, searches: searches.length};
+}"""
+
+
+# --- the kernel-free explorers ---------------------------------------------------------------
+
+# The state a reader sees: the image, its alt text, and each control with its readout, its
+# aria-valuetext and its accessible name's source (the label that names it).
+EXPLORER_STATE = """root => ({
+    src: root.querySelector("img").getAttribute("src"),
+    alt: root.querySelector("img").alt,
+    loaded: root.querySelector("img").complete && root.querySelector("img").naturalWidth > 0,
+    controls: Array.from(root.querySelectorAll("[data-control]")).map(c => ({
+        id: c.id, tag: c.tagName.toLowerCase(), value: c.value, default: c.dataset.default,
+        max: c.tagName === "SELECT" ? String(c.options.length - 1) : c.max,
+        crossed: c.dataset.crossed === "1",
+        label: c.labels.length ? c.labels[0].textContent.trim() : "",
+        valuetext: c.getAttribute("aria-valuetext"),
+        readout: root.querySelector("output[for='" + c.id + "']").textContent})),
+    frames: Object.keys(JSON.parse(root.querySelector("script.lk-frames").textContent)).length,
+    declared: Number(root.dataset.frames),
+    bytes: new TextEncoder().encode(root.outerHTML).length,
+})"""
+FIGURE_LOADED = "img => img.complete && img.naturalWidth > 0"
+
+
+def _settle(page, root) -> dict:
+    page.wait_for_function(FIGURE_LOADED, arg=root.locator("img").element_handle())
+    return root.evaluate(EXPLORER_STATE)
+
+
+def _explore(page, root) -> dict:
+    """Move every control of one explorer, first as a mouse user does (a range to its other
+    end with End or Home, a select to another option), then from the keyboard alone: Tab from
+    the figure to each control in turn and one arrow key. Records each state before and after."""
+    state = root.evaluate(EXPLORER_STATE)
+    record: dict = {"start": state, "moves": [], "keys": [], "names": []}
+    for i, control in enumerate(state["controls"]):
+        role = "combobox" if control["tag"] == "select" else "slider"
+        named = root.get_by_role(role, name=control["label"] or "?", exact=True)
+        record["names"].append(
+            {"label": control["label"], "role": role, "id": control["id"],
+             "named": named.evaluate_all("els => els.map(e => e.id)")}
+        )  # fmt: skip
+        element = root.locator("[data-control]").nth(i)
+        if control["tag"] == "select":
+            element.select_option(value="0" if control["value"] != "0" else "1")
+        else:
+            element.focus()
+            element.press("Home" if control["value"] == control["max"] else "End")
+        after = _settle(page, root)
+        record["moves"].append({"before": state, "after": after, "index": i})
+        state = after
+    # The keyboard: focus starts on the figure (tabindex -1 keeps it out of the Tab order).
+    root.evaluate("r => { r.tabIndex = -1; r.focus(); }")
+    for i, control in enumerate(state["controls"]):
+        page.keyboard.press("Tab")
+        focused = root.evaluate(
+            "(r, i) => document.activeElement === r.querySelectorAll('[data-control]')[i]", i
+        )
+        at_end = state["controls"][i]["value"] == state["controls"][i]["max"]
+        if control["tag"] == "select":
+            key = "ArrowUp" if at_end else "ArrowDown"
+        else:
+            key = "ArrowLeft" if at_end else "ArrowRight"
+        page.keyboard.press(key)
+        after = _settle(page, root)
+        record["keys"].append(
+            {"index": i, "key": key, "focused": focused, "before": state, "after": after}
+        )
+        state = after
+    root.evaluate("r => r.removeAttribute('tabindex')")
+    return record
+
+
+def page_weight(folder: Path, url: str, image_sources: list[str]) -> int:
+    """Bytes of the page's HTML and of the image files it shows (shared theme files aside)."""
+    path = unquote(urlsplit(url).path).lstrip("/")
+    total = (folder / path).stat().st_size
+    for src in set(image_sources):
+        parts = urlsplit(src)
+        if parts.scheme in ("http", "https"):
+            total += (folder / unquote(parts.path).lstrip("/")).stat().st_size
+    return total
+
+
+# --- one visit per page ----------------------------------------------------------------------
+
+GLOSSARY_DOC = "book/glossary"
+GLOSSARY_TERMS = """() => Array.from(document.querySelectorAll("dl.glossary > dt[id^='term-']"))
+    .map(dt => ({id: dt.id, text: dt.innerText.trim(),
+                 code: !!(dt.nextElementSibling &&
+                          dt.nextElementSibling.querySelector("code"))}))"""
+TERM_LINKS = "a.reference.internal[href*='glossary.html#term-']"
+
+
+@dataclass
+class PageFacts:
+    """What one visit of a page found (see the module's docstring for the order of the visit)."""
+
+    doc: str
+    url: str = ""
+    error: str = ""  # the visit itself failed: how
+    mathjax: str = ""
+    math: dict = field(default_factory=dict)
+    images: list[dict] = field(default_factory=list)
+    cells: list[dict] = field(default_factory=list)
+    hrefs: list[str] = field(default_factory=list)
+    live_ids: set[str] = field(default_factory=set)
+    downloads: list[str] = field(default_factory=list)
+    figures: list[dict] = field(default_factory=list)
+    figure_refs: set[str] = field(default_factory=set)
+    equations: list[dict] = field(default_factory=list)
+    cut_code: dict[int, list[str]] = field(default_factory=dict)
+    overflow: dict = field(default_factory=dict)  # at PHONE width
+    header: dict[int, dict] = field(default_factory=dict)
+    article_text: str = ""
+    glossary_terms: list[dict] = field(default_factory=list)
+    term_links: list[str] = field(default_factory=list)
+    themes: dict[str, str] = field(default_factory=dict)  # wanted theme -> theme reached
+    axe: dict[str, list[dict]] = field(default_factory=dict)
+    explorers: list[dict] = field(default_factory=list)
+    image_sources: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+
+def read_page(browser, base_url: str, doc: str, screenshot_dir: Path) -> PageFacts:
+    """Visit ``doc`` once and gather every fact the tests assert (order: module docstring)."""
+    facts = PageFacts(doc)
+    visit = Visit(browser, base_url, width=DESKTOP, height=900)
+    page = visit.page
+    try:
+        visit.goto(f"{doc}.html")
+        facts.url = page.url
+        facts.mathjax = page.evaluate(WAIT_FOR_MATHJAX)
+        facts.math = page.evaluate(MATH_REPORT)
+        facts.images = page.evaluate(LOAD_ALL_IMAGES)
+        facts.cells = page.evaluate(CELL_REPORT)
+        facts.hrefs = page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)")
+        facts.live_ids = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+        facts.downloads = page.eval_on_selector_all(
+            "a[href$='.ipynb']", "els => els.map(a => a.getAttribute('href'))"
+        )
+        facts.figures = page.evaluate(FIGURE_REPORT)
+        facts.figure_refs = set(
+            page.eval_on_selector_all(
+                "a.reference.internal[href*='#']", "els => els.map(a => a.hash.slice(1))"
+            )
+        )
+        facts.equations = page.evaluate(EQUATION_REPORT)
+        facts.cut_code[DESKTOP] = page.evaluate(CUT_CODE)
+        facts.header[DESKTOP] = page.evaluate(HEADER_REPORT)
+        facts.article_text = page.inner_text("article")
+        facts.glossary_terms = page.evaluate(GLOSSARY_TERMS)
+        facts.term_links = page.eval_on_selector_all(TERM_LINKS, "els => els.map(a => a.href)")
+        facts.image_sources = page.eval_on_selector_all("img", "els => els.map(i => i.currentSrc)")
+        page.screenshot(path=str(screenshot_dir / f"{doc.replace('/', '__')}.png"), full_page=True)
+        # Accessibility in the theme the page opens in (light), then in the dark theme.
+        for theme in THEMES:
+            facts.themes[theme] = set_theme(page, theme)
+            facts.axe[theme] = visit.axe()
+        set_theme(page, "light")
+        # A phone's width.
+        page.set_viewport_size({"width": PHONE, "height": 844})
+        facts.overflow = page.evaluate(OVERFLOW_REPORT)
+        facts.cut_code[PHONE] = page.evaluate(CUT_CODE)
+        facts.header[PHONE] = page.evaluate(HEADER_REPORT)
+        page.set_viewport_size({"width": DESKTOP, "height": 900})
+        # Last, as it changes the page: every control of every explorer.
+        roots = page.locator("figure.lk-explorer")
+        for n in range(roots.count()):
+            root = roots.nth(n)
+            root.scroll_into_view_if_needed()
+            facts.explorers.append(_explore(page, root))
+    except Exception:  # noqa: BLE001 - reported by every test of the page
+        facts.error = traceback.format_exc(limit=3)
+    finally:
+        facts.console_errors = list(visit.console_errors)
+        facts.failed = list(visit.failed)
+        facts.blocked = list(visit.blocked)
+        visit.close()
+    return facts
+
+
+@pytest.fixture(scope="session")
+def book(browser, base_url, site, screenshot_dir):
+    """``book(doc)``: the facts of ``doc``, from one visit made the first time it is asked for.
+    At the end, the accessibility counts by rule go to ``axe.json`` next to the site's folder."""
+    read: dict[str, PageFacts] = {}
+
+    def facts(doc: str) -> PageFacts:
+        if doc not in read:
+            read[doc] = read_page(browser, base_url, doc, screenshot_dir)
+        if read[doc].error:
+            pytest.fail(f"{doc}.html: the visit failed:\n{read[doc].error}")
+        return read[doc]
+
+    yield facts
+    summary = {
+        doc: {
+            theme: {f"{v['id']} ({v['impact']})": len(v["nodes"]) for v in violations}
+            for theme, violations in f.axe.items()
+        }
+        for doc, f in read.items()
+    }
+    (site.parent / "axe.json").write_text(json.dumps(summary, indent=1) + "\n")
+
+
+# --- the checks of every page ----------------------------------------------------------------
+
+
 @pytest.mark.parametrize("doc", TOC_DOCS)
-def test_page(doc, site, base_url, visit, screenshot_dir):
+def test_page(doc, site, base_url, book):
     """One page of the table of contents, checked the way a reader would meet it."""
     source = doc_source(doc)
     if source is None:
         pytest.fail(f"{doc} is listed in _toc.yml but has no source file")
     target = site / f"{doc}.html"
     assert target.is_file(), f"{doc}.html is not in the built site {site}: rebuild the book"
-
-    visit.goto(f"{doc}.html")
-    page = visit.page
+    facts = book(doc)
     problems: list[str] = []
 
     # Maths: every formula typeset by MathJax, none in error.
-    mathjax = page.evaluate(WAIT_FOR_MATHJAX)
-    report = page.evaluate(MATH_REPORT)
+    report = facts.math
     if report["maths"]:
-        if mathjax != "ready":
+        if facts.mathjax != "ready":
             problems.append(f"{report['maths']} formulas but MathJax did not load")
         if report["containers"] == 0:
             problems.append("maths present but no mjx-container: MathJax did not typeset")
@@ -371,7 +642,7 @@ def test_page(doc, site, base_url, visit, screenshot_dir):
     problems += [f"MathJax error: {err}" for err in report["errors"] + report["undefined"]]
 
     # Images: loaded, with alt text.
-    for img in page.evaluate(LOAD_ALL_IMAGES):
+    for img in facts.images:
         name = img["src"].rsplit("/", 1)[-1][:60]
         if not img["complete"] or img["width"] <= 0:
             problems.append(f"image did not load: {img['src']}")
@@ -379,26 +650,41 @@ def test_page(doc, site, base_url, visit, screenshot_dir):
             problems.append(f"image without alt text: {name}")
 
     # Code cells: no error output, no missing figure, no empty widget area.
-    problems += cell_problems(page.evaluate(CELL_REPORT))
+    problems += cell_problems(facts.cells)
 
     # Links and anchors.
-    link_problems, _ = check_internal_links(page, site, base_url)
+    here = urlsplit(facts.url).path
+    link_problems, _ = internal_link_problems(facts.hrefs, facts.live_ids, here, site, base_url)
     problems += link_problems
 
     # A chapter notebook offers itself for download.
-    if source.suffix == ".ipynb":
-        downloads = page.eval_on_selector_all(
-            "a[href$='.ipynb']", "els => els.map(a => a.getAttribute('href'))"
-        )
-        if not downloads:
-            problems.append("no download link for the notebook (.ipynb)")
+    if source.suffix == ".ipynb" and not facts.downloads:
+        problems.append("no download link for the notebook (.ipynb)")
 
-    page.screenshot(path=str(screenshot_dir / f"{doc.replace('/', '__')}.png"), full_page=True)
-
-    problems += [f"console error: {text}" for text in visit.console_errors]
-    problems += [f"request failed: {text}" for text in visit.failed]
-    problems += [f"needs the internet (blocked): {url}" for url in visit.blocked]
+    problems += [f"console error: {text}" for text in facts.console_errors]
+    problems += [f"request failed: {text}" for text in facts.failed]
+    problems += [f"needs the internet (blocked): {url}" for url in facts.blocked]
     assert not problems, f"{doc}.html:\n  " + "\n  ".join(problems)
+
+
+def blocking_violations(violations: list[dict]) -> list[str]:
+    """axe's critical and serious violations, one line per element."""
+    return [
+        f"{v['id']} ({v['impact']}: {v['help']}) at {node['target']}: {node['summary']}"
+        for v in violations
+        if v["impact"] in BLOCKING_IMPACTS
+        for node in v["nodes"]
+    ]
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("doc", TOC_DOCS)
+def test_page_meets_wcag_2_1_aa(doc, theme, book):
+    """axe-core finds no critical or serious violation of WCAG 2.1 A/AA, in either theme."""
+    facts = book(doc)
+    assert facts.themes[theme] == theme, f"{doc}.html: the theme button gave {facts.themes}"
+    found = blocking_violations(facts.axe[theme])
+    assert not found, f"{doc}.html, {theme} theme:\n  " + "\n  ".join(found)
 
 
 # The sidebar's chapter links a reader can click: inside the viewport and not covered (the
@@ -465,7 +751,9 @@ def test_sidebar_toggle_opens_and_closes_the_navigation(width, site, browser, ba
 
 
 def test_search_finds_kronecker(site, visit):
-    """The search page (offline, from searchindex.js) finds a term the book is built on."""
+    """The search page (offline, from searchindex.js) finds a term the book is built on, and
+    with its results shown it meets WCAG 2.1 A/AA (no critical or serious violation) in both
+    themes."""
     visit.goto(f"search.html?q={SEARCH_TERM}")
     # Sphinx's search reports either "Search finished, found ..." or "did not match".
     visit.page.wait_for_function(
@@ -479,8 +767,31 @@ def test_search_finds_kronecker(site, visit):
     for href in hrefs:
         path = unquote(urlsplit(href).path).lstrip("/")
         assert (site / path).is_file(), f"search result {href} is not a page of the site"
+    for theme in THEMES:
+        assert set_theme(visit.page, theme) == theme
+        found = blocking_violations(visit.axe())
+        assert not found, f"search.html, {theme} theme:\n  " + "\n  ".join(found)
     assert not visit.console_errors, visit.console_errors
     assert not visit.blocked, f"search needs the internet: {visit.blocked}"
+
+
+# Pages Sphinx writes besides the table of contents that a reader reaches by a link (the search
+# page is checked with its results in test_search_finds_kronecker).
+GENERATED_PAGES = ["genindex"]
+
+
+@pytest.mark.parametrize("name", GENERATED_PAGES)
+def test_generated_pages_meet_wcag_2_1_aa(name, site, visit):
+    """No critical or serious WCAG 2.1 A/AA violation on Sphinx's own pages, in either theme."""
+    if not (site / f"{name}.html").is_file():
+        pytest.skip(f"the site has no {name}.html")
+    visit.goto(f"{name}.html")
+    for theme in THEMES:
+        assert set_theme(visit.page, theme) == theme
+        found = blocking_violations(visit.axe())
+        assert not found, f"{name}.html, {theme} theme:\n  " + "\n  ".join(found)
+    assert not visit.console_errors, visit.console_errors
+    assert not visit.failed and not visit.blocked, visit.failed + visit.blocked
 
 
 def test_exercise_page_lists_every_exercise(site):
@@ -548,49 +859,12 @@ def fragment_links(page: Path, site: Path) -> set[tuple[str, str]]:
     return links
 
 
-# --- figures, equations and widths: the page as it reads at 1280 px and 390 px -------------
-
-# Every image a code cell shows, with its rendered size, its natural size and its figure's
-# caption (myst-nb's figure metadata or a glued figure: <figure> with a numbered figcaption).
-# Images of explorer cells (their controls drive frames, they are not captioned figures) are
-# reported apart.
-FIGURE_REPORT = """() => {
-    const column = document.querySelector("main #main-content article, article.bd-article");
-    return Array.from(document.querySelectorAll("div.cell .cell_output img")).map(img => {
-        const r = img.getBoundingClientRect();
-        const figure = img.closest("figure");
-        const caption = figure ? figure.querySelector("figcaption") : null;
-        const number = caption ? caption.querySelector(".caption-number") : null;
-        const cell = img.closest("div.cell");
-        const source = (cell.querySelector(".cell_input pre") || {}).textContent || "";
-        return {src: (img.getAttribute("src") || "").slice(-40),
-                width: r.width, height: r.height, natural: img.naturalWidth,
-                column: column ? column.getBoundingClientRect().width : innerWidth,
-                id: figure ? figure.id : "",
-                number: number ? number.textContent.trim() : "",
-                caption: caption ? caption.innerText.trim() : "",
-                explorer: /\\bwidgets\\.|interactive\\(|explorer\\(/.test(source)};
-    });
-}"""
-# A figure is legible when it is shown at no less than this fraction of its drawn size (a
-# matplotlib label of 10 pt at 100 dpi stays ≥ 8 px) and is tall enough to hold labelled axes.
-MIN_FIGURE_SCALE = 0.6
-MIN_FIGURE_HEIGHT_PX = 200
-CHAPTERS = [doc for doc in TOC_DOCS if doc.startswith("notebooks/")]
-
-
 @pytest.mark.parametrize("doc", CHAPTERS)
-def test_figures_are_numbered_captioned_referred_to_and_legible(doc, site, visit):
+def test_figures_are_numbered_captioned_referred_to_and_legible(doc, book):
     """Each figure has a number and a caption, the text refers to it, and it is not shrunk."""
-    visit.goto(f"{doc}.html")
-    page = visit.page
-    page.evaluate(LOAD_ALL_IMAGES)
-    figures = [f for f in page.evaluate(FIGURE_REPORT) if not f["explorer"]]
-    refs = set(
-        page.eval_on_selector_all(
-            "a.reference.internal[href*='#']", "els => els.map(a => a.hash.slice(1))"
-        )
-    )
+    facts = book(doc)
+    figures = [f for f in facts.figures if not f["explorer"]]
+    refs = facts.figure_refs
     problems = []
     for f in figures:
         name = f["id"] or f["src"]
@@ -609,117 +883,147 @@ def test_figures_are_numbered_captioned_referred_to_and_legible(doc, site, visit
     assert not problems, f"{doc}.html:\n  " + "\n  ".join(problems)
 
 
-# Display equations (MathJax's display containers) against the column they sit in: the
-# typeset formula plus the equation number must fit the width of its div.math.
-EQUATION_REPORT = """() => Array.from(document.querySelectorAll("mjx-container[display='true']"))
-    .map(c => {
-        const box = c.closest("div.math, .math") || c.parentElement;
-        const math = c.querySelector("mjx-math");
-        const number = box.querySelector(".eqno");
-        return {tex: (box.textContent || "").slice(0, 60).replace(/\\s+/g, " "),
-                width: math ? math.getBoundingClientRect().width : 0,
-                number: number ? number.getBoundingClientRect().width : 0,
-                label: number ? number.textContent.trim() : "",
-                column: box.getBoundingClientRect().width};
-    })"""
-
-
-def display_equations(visit, doc: str, width: int) -> list[dict]:
-    visit.page.set_viewport_size({"width": width, "height": 900})
-    visit.goto(f"{doc}.html")
-    visit.page.evaluate(WAIT_FOR_MATHJAX)
-    return visit.page.evaluate(EQUATION_REPORT)
-
-
 @pytest.mark.parametrize("doc", TOC_DOCS)
-def test_display_equations_fit_the_column_at_1280px(doc, site, visit):
+def test_display_equations_fit_the_column_at_1280px(doc, book):
     """No display equation is wider than its column (with its number) on a desktop."""
     wide = [
         f"{e['label'] or e['tex']!r}: {e['width'] + e['number']:.0f} px in a "
         f"{e['column']:.0f} px column"
-        for e in display_equations(visit, doc, 1280)
+        for e in book(doc).equations
         if e["width"] + e["number"] > e["column"] + 1
     ]
     assert not wide, f"{doc}.html: display equations wider than the column:\n  " + "\n  ".join(wide)
 
 
-# Elements that stick out past the right edge of the viewport without a scrolling (or
-# clipping) box around them that itself fits. Hidden drawers (the sidebars) are skipped.
-OVERFLOW_REPORT = """() => {
-    const limit = document.documentElement.clientWidth + 1;
-    const clipped = el => {
-        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-            const ox = getComputedStyle(a).overflowX;
-            if (ox !== "visible" && a.getBoundingClientRect().right <= limit) { return true; }
-        }
-        return false;
-    };
-    const out = [];
-    for (const el of document.querySelectorAll("main *")) {
-        const r = el.getBoundingClientRect();
-        if (r.width === 0 || r.right <= limit) { continue; }
-        if (getComputedStyle(el).visibility === "hidden") { continue; }
-        if (el.closest(".bd-sidebar-primary, .bd-sidebar-secondary")) { continue; }
-        if (clipped(el)) { continue; }
-        out.push(el.tagName.toLowerCase() + "." + (el.className || "").toString().slice(0, 40)
-                 + " '" + (el.textContent || "").trim().slice(0, 40) + "' right=" +
-                 Math.round(r.right));
-    }
-    return {scroll: document.documentElement.scrollWidth,
-            viewport: document.documentElement.clientWidth, offenders: out.slice(0, 8)};
-}"""
-
-
 @pytest.mark.parametrize("doc", TOC_DOCS)
-def test_pages_fit_a_phone_at_390px(doc, site, visit):
+def test_pages_fit_a_phone_at_390px(doc, book):
     """At 390 px nothing is wider than the viewport except inside scrolling boxes."""
-    visit.page.set_viewport_size({"width": 390, "height": 844})
-    visit.goto(f"{doc}.html")
-    visit.page.evaluate(WAIT_FOR_MATHJAX)
-    report = visit.page.evaluate(OVERFLOW_REPORT)
+    report = book(doc).overflow
     assert report["scroll"] <= report["viewport"] and not report["offenders"], (
         f"{doc}.html at 390 px: page {report['scroll']} px wide in a {report['viewport']} px "
         "viewport; sticking out: " + "; ".join(report["offenders"])
     )
 
 
-# Code that does not fit its cell: a pre wider than its box must scroll, never be cut off.
-CUT_CODE = """() => Array.from(document.querySelectorAll("div.highlight pre"))
-    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
-    .filter(pre => !["auto", "scroll"].includes(getComputedStyle(pre).overflowX) &&
-                   !["auto", "scroll"].includes(getComputedStyle(pre.parentElement).overflowX))
-    .map(pre => pre.textContent.split("\\n").sort((a, b) => b.length - a.length)[0].slice(0, 60))"""
-
-
-@pytest.mark.parametrize("width", [390, 1280])
-def test_long_code_lines_scroll_rather_than_being_cut(width, site, visit):
-    visit.page.set_viewport_size({"width": width, "height": 900})
-    cut = {}
-    for doc in TOC_DOCS:
-        visit.goto(f"{doc}.html")
-        lines = visit.page.evaluate(CUT_CODE)
-        if lines:
-            cut[doc] = lines[:3]
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+def test_long_code_lines_scroll_rather_than_being_cut(width, book):
+    cut = {doc: book(doc).cut_code[width][:3] for doc in TOC_DOCS if book(doc).cut_code[width]}
     assert not cut, f"code cut off at the cell's edge at {width} px: {cut}"
+
+
+# --- the explorers ---------------------------------------------------------------------------
+
+MAX_PAGE_BYTES = 2_000_000
+
+
+def move_problems(name: str, before: dict, after: dict, i: int) -> list[str]:
+    """What is wrong after control ``i`` moved from state ``before`` to ``after``."""
+    problems = []
+    control, moved = before["controls"][i], after["controls"][i]
+    what = f"{name}, control {i + 1} ({control['readout']} → {moved['readout']})"
+    if moved["value"] == control["value"]:
+        problems.append(f"{what}: the control did not move")
+    if after["src"] == before["src"]:
+        problems.append(f"{what}: the figure did not change")
+    if after["alt"] == before["alt"]:
+        problems.append(f"{what}: the figure's alt text did not change")
+    if moved["readout"] == control["readout"]:
+        problems.append(f"{what}: the readout did not change")
+    if not after["loaded"]:
+        problems.append(f"{what}: the new figure did not load")
+    if not moved["crossed"]:
+        stuck = [
+            c["readout"]
+            for j, c in enumerate(after["controls"])
+            if j != i and not c["crossed"] and c["value"] != c["default"]
+        ]
+        if stuck:
+            problems.append(f"{what}: other controls not back at their start: {stuck}")
+    return problems
+
+
+@pytest.mark.parametrize("doc", EXPLORER_DOCS)
+def test_every_control_moves_the_figure_and_its_readout(doc, site, book, record_property):
+    """Each kernel-free explorer the chapter builds is on its page. Each control, moved as a
+    reader moves it (a range input with End, or Home when it stands at the end; a select by
+    picking another option), changes the figure's image, its alternative text and the readout;
+    the new image loads, and the other one-at-a-time controls are back at their start (the grid
+    holds no frame with two of them moved). Each explorer's frame count and size, and the
+    page's weight (its HTML with its own images, at most 2 MB), go to ``explorers.json`` next
+    to the site's folder."""
+    facts = book(doc)
+    assert len(facts.explorers) == explorer_calls(doc), (
+        f"{doc}.html: {len(facts.explorers)} kernel-free explorers shown, "
+        f"{explorer_calls(doc)} built by the chapter's code"
+    )
+    problems: list[str] = []
+    report = []
+    for n, explorer in enumerate(facts.explorers):
+        name = f"explorer {n + 1}"
+        start = explorer["start"]
+        if start["frames"] != start["declared"] or start["frames"] < 2:
+            problems.append(f"{name}: {start['frames']} frames, {start['declared']} declared")
+        if not start["loaded"]:
+            problems.append(f"{name}: the starting figure did not load")
+        for move in explorer["moves"]:
+            problems += move_problems(name, move["before"], move["after"], move["index"])
+        report.append({"frames": start["frames"], "bytes": start["bytes"]})
+    weight = page_weight(site, facts.url, facts.image_sources)
+    record_property("explorers", report)
+    record_property("page_bytes", weight)
+    summary = site.parent / "explorers.json"
+    known = json.loads(summary.read_text()) if summary.exists() else {}
+    known[doc] = {"explorers": report, "page_bytes": weight}
+    summary.write_text(json.dumps(known, indent=1) + "\n")
+    if weight > MAX_PAGE_BYTES:
+        problems.append(f"the page weighs {weight / 1e6:.2f} MB, more than 2 MB")
+    problems += [f"console error: {text}" for text in facts.console_errors]
+    problems += [f"needs the internet (blocked): {url}" for url in facts.blocked]
+    assert not problems, f"{doc}.html:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("doc", EXPLORER_DOCS)
+def test_explorer_controls_are_named_and_work_from_the_keyboard(doc, book):
+    """Each control's accessible name is its label, and a range input tells a screen reader
+    the value shown (aria-valuetext = the readout). From the keyboard alone: Tab from the figure
+    reaches its controls one after the other, and an arrow key moves the focused control,
+    which changes the figure, its alternative text and the readout."""
+    facts = book(doc)
+    assert facts.explorers, f"{doc}.html shows no kernel-free explorer"
+    problems: list[str] = []
+    for n, explorer in enumerate(facts.explorers):
+        name = f"explorer {n + 1}"
+        for i, named in enumerate(explorer["names"]):
+            if not named["label"] or named["named"] != [named["id"]]:
+                problems.append(
+                    f"{name}, control {i + 1}: no {named['role']} is named by its label "
+                    f"{named['label']!r} (found {named['named']})"
+                )
+        for key in explorer["keys"]:
+            i = key["index"]
+            if not key["focused"]:
+                problems.append(f"{name}, control {i + 1}: not reached with Tab in order")
+                continue
+            problems += move_problems(f"{name} ({key['key']})", key["before"], key["after"], i)
+        final = explorer["keys"][-1]["after"] if explorer["keys"] else explorer["start"]
+        for i, c in enumerate(final["controls"]):
+            if c["tag"] == "input" and c["valuetext"] != c["readout"]:
+                problems.append(
+                    f"{name}, control {i + 1}: aria-valuetext {c['valuetext']!r} but the "
+                    f"readout shows {c['readout']!r}"
+                )
+    assert not problems, f"{doc}.html:\n  " + "\n  ".join(problems)
 
 
 # --- the glossary, the index and the launch buttons -----------------------------------------
 
-GLOSSARY_DOC = "book/glossary"
 
-
-def test_glossary_defines_terms_with_code_names_and_pages_link_to_them(site, visit):
+def test_glossary_defines_terms_with_code_names_and_pages_link_to_them(book):
     """The glossary is a Sphinx glossary whose terms name their code, and other pages link to
     its terms (term links that land on a defined term)."""
     if GLOSSARY_DOC not in TOC_DOCS:
         pytest.fail(f"{GLOSSARY_DOC} is not in _toc.yml")
-    visit.goto(f"{GLOSSARY_DOC}.html")
-    terms = visit.page.evaluate(
-        """() => Array.from(document.querySelectorAll("dl.glossary > dt[id^='term-']"))
-            .map(dt => ({id: dt.id, text: dt.innerText.trim(),
-                         code: !!(dt.nextElementSibling &&
-                                  dt.nextElementSibling.querySelector("code"))}))"""
-    )
+    terms = book(GLOSSARY_DOC).glossary_terms
     assert len(terms) >= 10, f"the glossary defines only {len(terms)} terms"
     without_code = [t["text"] for t in terms if not t["code"]]
     assert not without_code, f"glossary terms that name no code: {without_code}"
@@ -728,10 +1032,7 @@ def test_glossary_defines_terms_with_code_names_and_pages_link_to_them(site, vis
     for doc in TOC_DOCS:
         if doc == GLOSSARY_DOC:
             continue
-        visit.goto(f"{doc}.html")
-        for href in visit.page.eval_on_selector_all(
-            "a.reference.internal[href*='glossary.html#term-']", "els => els.map(a => a.href)"
-        ):
+        for href in book(doc).term_links:
             linked.setdefault(doc, set()).add(unquote(urlsplit(href).fragment))
     assert linked, "no page links to a glossary term ({term} role)"
     stray = {doc: sorted(ids - defined) for doc, ids in linked.items() if ids - defined}
@@ -763,11 +1064,10 @@ def repository_url_of(config: Path) -> str:
     ).get("url") or "").strip()  # fmt: skip
 
 
-def test_run_it_yourself_speaks_to_readers(site, visit):
+def test_run_it_yourself_speaks_to_readers(book):
     """The page gives the two commands and how to open JupyterLab; without a repository
     address it neither shows a placeholder nor promises launch buttons."""
-    visit.goto(f"{RUN_DOC}.html")
-    text = visit.page.inner_text("article")
+    text = book(RUN_DOC).article_text
     for needed in ("make book", "make lab", "JupyterLab", "localhost:8888"):
         assert needed in text, f"Run it yourself does not say {needed!r}"
     assert "OWNER/REPOSITORY" not in text, "a placeholder address is shown to readers"
@@ -810,13 +1110,7 @@ def site_with_repository(tmp_path_factory) -> Path:
 def test_launch_buttons_appear_with_a_repository_address(site_with_repository, browser):
     """With ``repository.url`` set, every chapter offers Binder, Colab and JupyterHub, and
     Run it yourself quotes the address and describes the buttons."""
-    site = site_with_repository
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
-    try:
+    with serve(site_with_repository) as base:
         visit = Visit(browser, base)
         try:
             for doc in CHAPTERS:
@@ -838,10 +1132,6 @@ def test_launch_buttons_appear_with_a_repository_address(site_with_repository, b
                 assert provider in text, f"Run it yourself does not describe {provider}"
         finally:
             visit.close()
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def test_the_landing_page_names_the_book_and_links_to_it(site, visit):
@@ -857,29 +1147,11 @@ def test_the_landing_page_names_the_book_and_links_to_it(site, visit):
     assert visit.page.locator("article h1").count() >= 1, "index.html does not lead to a page"
 
 
-HEADER_REPORT = """() => {
-    const shown = e => {
-        const r = e.getBoundingClientRect(), cs = getComputedStyle(e);
-        return r.width > 0 && r.height > 0 && cs.display !== "none" &&
-            cs.visibility !== "hidden";
-    };
-    const bands = Array.from(document.querySelectorAll("header.bd-header, .bd-header-article"))
-        .filter(shown).map(e => ({cls: e.className.toString().slice(0, 40),
-                                  text: e.innerText.trim().length,
-                                  controls: e.querySelectorAll("a, button").length}));
-    const searches = Array.from(document.querySelectorAll(
-        ".search-button-field, button.search-button, form.bd-search input")).filter(shown);
-    return {bands: bands, searches: searches.length};
-}"""
-
-
-@pytest.mark.parametrize("width", [390, 1280])
-def test_one_header_band_and_one_search_box(width, site, visit):
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+def test_one_header_band_and_one_search_box(width, book):
     """The top of a chapter shows one band of buttons and one way into search, not a second,
     empty band with a search box of its own."""
-    visit.page.set_viewport_size({"width": width, "height": 800})
-    visit.goto(f"{NAV_PAGE}.html")
-    report = visit.page.evaluate(HEADER_REPORT)
+    report = book(NAV_PAGE).header[width]
     empty = [b["cls"] for b in report["bands"] if not b["text"] and not b["controls"]]
     assert not empty, f"{width} px: empty header bands {empty}"
     assert len(report["bands"]) <= 1, f"{width} px: {len(report['bands'])} header bands"

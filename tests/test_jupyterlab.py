@@ -8,8 +8,9 @@ nothing into the repository). Its settings turn windowing off, so every cell is 
 For every chapter: no raw MyST is visible (directive fences, ``(label)=`` targets, roles such
 as ``{eq}``), every solution is a closed dropdown, and no solution code is on screen. For one
 explorer in each chapter that has one: run the cells up to it, move a control, and the figure
-changes. Chromium and playwright as in ``tests/_browser.py``; without Chromium the tests
-skip, under CI (``CI`` set) they fail.
+changes. Each chapter is opened once (the ``notebook`` fixture), and that visit gathers what
+both tests assert; its kernel is shut down after it. Chromium and playwright as in
+``tests/_browser.py``; without Chromium the tests skip, under CI (``CI`` set) they fail.
 """
 
 from __future__ import annotations
@@ -118,15 +119,6 @@ def browser(lab):
         yield launched
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    context.close()
-
-
 def open_notebook(page, lab, path: Path):
     """Open a notebook and wait until every markdown cell is rendered."""
     base, token = lab
@@ -180,51 +172,6 @@ def solution_count(cells) -> int:
     return len(re.findall(r"^\s*(`{3,}|:{3,})\{solution(-start)?\}", text, re.M))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_chapter_renders_its_myst_and_keeps_solutions_closed(page, lab, path):
-    cells = open_notebook(page, lab, path)
-    texts = page.evaluate(_VISIBLE_MARKDOWN)
-    raw = [
-        f"{kind}: {m.group(0)!r}"
-        for text in texts
-        for kind, pattern in RAW_MYST.items()
-        for m in pattern.finditer(text)
-    ]
-    assert raw == [], f"{path.name}: raw MyST visible in JupyterLab"
-
-    summaries = page.evaluate(
-        """() => [...document.querySelectorAll('.jp-Notebook details')]
-             .filter(d => /Solution/.test(d.querySelector('summary')?.innerText || ''))
-             .map(d => d.open)"""
-    )
-    titles = page.evaluate(
-        """() => [...document.querySelectorAll('.jp-Notebook details summary')]
-             .map(s => s.innerText)"""
-    )
-    assert len(summaries) == solution_count(cells) > 0, f"every solution is a dropdown: {titles}"
-    assert not any(summaries), "a solution is open"
-
-    # A collapsed cell shows only a placeholder with its first line; the rest stays hidden.
-    visible = page.evaluate("() => document.querySelector('.jp-Notebook').innerText")
-    visible_lines = {line.strip() for line in visible.splitlines()}
-    tagged = [c for c in cells if "solution" in c["metadata"].get("tags", [])]
-    assert page.locator(".jp-Notebook .jp-InputPlaceholder").count() >= len(tagged)
-    # Lines that also occur in a cell left open (e.g. `progress=interactive(),`) prove nothing.
-    open_lines = {
-        line.strip() for c in cells if c not in tagged for line in "".join(c["source"]).splitlines()
-    }
-    for cell in tagged:
-        rest = "".join(cell["source"]).strip().splitlines()[1:]
-        shown = [
-            line
-            for line in rest
-            if len(line.strip()) >= 12
-            and line.strip() in visible_lines
-            and line.strip() not in open_lines
-        ]
-        assert shown == [], f"{path.name}: solution cell {cell['id']} is open"
-
-
 def run_menu(page, item: str):
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(item)}$")).click()
@@ -244,10 +191,19 @@ def figures(cell):
     return cell.locator(".jp-OutputArea img").evaluate_all("imgs => imgs.map(i => i.src)")
 
 
-@pytest.mark.parametrize("name", sorted(EXPLORERS), ids=str)
-def test_explorer_redraws_when_a_control_moves(page, lab, name):
-    open_notebook(page, lab, ROOT / "notebooks" / f"{name}.ipynb")
-    cell = page.locator(".jp-CodeCell", has=page.locator(".cm-content", has_text=EXPLORERS[name]))
+# --- one visit per notebook ------------------------------------------------------------------
+
+SOLUTION_DROPDOWNS = """() => [...document.querySelectorAll('.jp-Notebook details')]
+     .filter(d => /Solution/.test(d.querySelector('summary')?.innerText || ''))
+     .map(d => d.open)"""
+DROPDOWN_TITLES = """() => [...document.querySelectorAll('.jp-Notebook details summary')]
+     .map(s => s.innerText)"""
+
+
+def explore(page, explorer_code: str) -> tuple[list[str], list[str]]:
+    """Run the cells up to the explorer built by ``explorer_code``, then the explorer; move
+    its first control. Returns the figures' sources before and after the move."""
+    cell = page.locator(".jp-CodeCell", has=page.locator(".cm-content", has_text=explorer_code))
     cell.first.locator(".jp-InputPrompt").click()
     run_menu(page, "Run All Above Selected Cell")
     wait_idle(page)
@@ -273,4 +229,93 @@ def test_explorer_redraws_when_a_control_moves(page, lab, name):
         ".some(i => !srcs.includes(i.src))",
         arg=[explorer.element_handle(), before],
     )
-    assert figures(explorer) != before
+    return before, figures(explorer)
+
+
+def shut_down_kernels(lab) -> None:
+    """End every session the notebook opened, so kernels do not pile up on the machine."""
+    base, token = lab
+    with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=10) as answer:
+        sessions = json.load(answer)
+    for session in sessions:
+        request = urllib.request.Request(
+            f"{base}/api/sessions/{session['id']}?token={token}", method="DELETE"
+        )
+        urllib.request.urlopen(request, timeout=30).close()
+
+
+@pytest.fixture(scope="module")
+def notebook(browser, lab):
+    """``notebook(path)``: what one visit of the chapter in JupyterLab found, made the first
+    time it is asked for: the rendered markdown's text, the solution dropdowns, what is on
+    screen, and (for a chapter in EXPLORERS) the explorer's figures before and after a move."""
+    seen: dict[Path, dict] = {}
+
+    def facts(path: Path) -> dict:
+        if path not in seen:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            try:
+                cells = open_notebook(page, lab, path)
+                found = {
+                    "cells": cells,
+                    "texts": page.evaluate(_VISIBLE_MARKDOWN),
+                    "summaries": page.evaluate(SOLUTION_DROPDOWNS),
+                    "titles": page.evaluate(DROPDOWN_TITLES),
+                    "visible": page.evaluate(
+                        "() => document.querySelector('.jp-Notebook').innerText"
+                    ),
+                    "placeholders": page.locator(".jp-Notebook .jp-InputPlaceholder").count(),
+                }
+                if path.stem in EXPLORERS:
+                    found["figures"] = explore(page, EXPLORERS[path.stem])
+            finally:
+                context.close()
+                shut_down_kernels(lab)
+            seen[path] = found
+        return seen[path]
+
+    return facts
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_chapter_renders_its_myst_and_keeps_solutions_closed(notebook, path):
+    facts = notebook(path)
+    cells = facts["cells"]
+    raw = [
+        f"{kind}: {m.group(0)!r}"
+        for text in facts["texts"]
+        for kind, pattern in RAW_MYST.items()
+        for m in pattern.finditer(text)
+    ]
+    assert raw == [], f"{path.name}: raw MyST visible in JupyterLab"
+
+    summaries, titles = facts["summaries"], facts["titles"]
+    assert len(summaries) == solution_count(cells) > 0, f"every solution is a dropdown: {titles}"
+    assert not any(summaries), "a solution is open"
+
+    # A collapsed cell shows only a placeholder with its first line; the rest stays hidden.
+    visible_lines = {line.strip() for line in facts["visible"].splitlines()}
+    tagged = [c for c in cells if "solution" in c["metadata"].get("tags", [])]
+    assert facts["placeholders"] >= len(tagged)
+    # Lines that also occur in a cell left open (e.g. `progress=interactive(),`) prove nothing.
+    open_lines = {
+        line.strip() for c in cells if c not in tagged for line in "".join(c["source"]).splitlines()
+    }
+    for cell in tagged:
+        rest = "".join(cell["source"]).strip().splitlines()[1:]
+        shown = [
+            line
+            for line in rest
+            if len(line.strip()) >= 12
+            and line.strip() in visible_lines
+            and line.strip() not in open_lines
+        ]
+        assert shown == [], f"{path.name}: solution cell {cell['id']} is open"
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORERS), ids=str)
+def test_explorer_redraws_when_a_control_moves(notebook, name):
+    before, after = notebook(ROOT / "notebooks" / f"{name}.ipynb")["figures"]
+    assert after != before

@@ -145,6 +145,10 @@ def test_the_page_shows_the_defaults_and_needs_nothing_from_elsewhere():
     assert [r["type"] for r in ranges] == ["range", "range"]
     assert [int(r["value"]) for r in ranges] == [1, 3]  # the defaults' indices
     assert [int(r["max"]) for r in ranges] == [2, 4]
+    # Each control is named by its label, and a screen reader hears the value, not its index.
+    named = {attrs["for"]: attrs for tag, attrs in page.tags if tag == "label"}
+    assert all(r["id"] in named for r in ranges)
+    assert [r["aria-valuetext"] for r in ranges] == ["0", "1"]
     labels = [json.loads(r["data-labels"]) for r in ranges]
     assert labels == [["-1", "0", "1"], ["-2", "-1", "0", "1", "2"]]
     (img,) = [attrs for tag, attrs in page.tags if tag == "img"]

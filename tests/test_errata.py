@@ -241,6 +241,16 @@ def test_dhbar_differential_is_zero_column_then_dH(net):
     assert np.hstack([np.zeros((M, 1)), dHbar]).shape == (M, PBAR + 1) != dHbar.shape
 
 
+def test_warmup_underbrace_one_H_is_Hbar(net):
+    X, Wh, wo = net
+    out = network.forward(X, Wh, wo, "identity", "identity")
+    # [1 H] is H̄, the m × p̄ matrix the output weights w̄ᵒ multiply; H alone is m × p.
+    one_H = np.hstack([np.ones((M, 1)), out.H])
+    np.testing.assert_array_equal(one_H, out.Hbar)
+    assert one_H.shape == (M, PBAR) != out.H.shape
+    np.testing.assert_allclose(one_H @ wo, out.z)
+
+
 # errata-missing-d --------------------------------------------------------------------------------
 
 

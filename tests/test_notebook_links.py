@@ -19,7 +19,7 @@ from myst_parser.mdit_to_docutils.base import default_slugify
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The chapters whose references have been written for both readers.
-CHAPTERS = sorted((ROOT / "notebooks").glob("0[1-4]_*.ipynb"))
+CHAPTERS = sorted((ROOT / "notebooks").glob("0[1-8]_*.ipynb"))
 
 ROLE = re.compile(r"\{(ref|eq|numref|doc)\}`([^`]*)`")
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._validate import finite_array
+from ._validate import finite_array, integer
 from .activations import get_activation
 from .context import interactive
 from .gallery import GALLERY
@@ -183,9 +183,7 @@ def shape_weights(target="sine", k=8, sharpness=3.0, interval=(-1.0, 1.0)):
     wo : ndarray, shape (2k + 1,)
     """
     fun = _target(target)
-    k = int(k)
-    if k < 1:
-        raise ValueError(f"k (number of bumps) must be at least 1; got {k}")
+    k = integer(k, "k (the number of bumps)", minimum=1)
     a, b = (float(v) for v in interval)
     edges = np.linspace(a, b, k + 1)
     mids = 0.5 * (edges[:-1] + edges[1:])

@@ -337,7 +337,7 @@ def test_band_equals_the_closed_form_straight_line_band():
 
 
 def test_ridge_degrees_of_freedom_match_the_svd_formula():
-    # tr H = Σ s²/(s² + λ) for H = J (JᵀJ + λI)⁻¹ Jᵀ
+    # tr T_λ = Σ s²/(s² + λ) for T_λ = J (JᵀJ + λI)⁻¹ Jᵀ
     A, d = linear_problem(m=20, P=6, seed=9)
     lam = 0.7
     s = np.linalg.svd(A, compute_uv=False)
@@ -359,7 +359,7 @@ def test_network_band_is_the_linear_band_of_its_jacobian(sine):
     M = J.T @ J + 1e-2 * np.eye(J.shape[1])
     dof = X.shape[0] - np.trace(J @ np.linalg.solve(M, J.T))
     var = np.sum(r**2) / dof * np.einsum("ij,ij->i", Jx, np.linalg.solve(M, Jx.T).T)
-    q = stats.t.ppf(0.975, dof)  # σ estimated from the residuals: t on m − tr H
+    q = stats.t.ppf(0.975, dof)  # σ estimated from the residuals: t on m − tr T_λ
     assert band.covariance.dof == pytest.approx(dof, rel=1e-9)
     np.testing.assert_allclose(band.half_width, q * np.sqrt(var), rtol=1e-6)
     # a given σ uses the normal quantile

@@ -154,3 +154,10 @@ def test_explorer_shows_the_live_widget_to_a_person(monkeypatch):
 def test_explorer_refuses_a_function_without_a_twin():
     with pytest.raises(ValueError, match="bump_figure has no kernel-free twin"):
         widgets.explorer(widgets.bump_figure)
+
+
+@pytest.mark.parametrize("k", [2.7, "8", True])
+def test_shape_weights_refuses_a_k_that_is_not_a_whole_number(k):
+    # 2.7 bumps would be truncated to 2 without a word
+    with pytest.raises((TypeError, ValueError), match="k"):
+        widgets.shape_weights(k=k)

@@ -59,8 +59,9 @@ def linearised_covariance(J, r, lam=0.0, sigma=None, rcond=None):
     Computed from the thin SVD ``J = U diag(s) Vᵀ`` (never forming JᵀJ, which squares the
     condition number): ``M⁻¹ = V diag(1/(s² + λ)) Vᵀ + (I − VVᵀ)/λ``, the second term for the
     directions J does not see (only when P > m, and only λ > 0 gives them a finite variance).
-    If σ is not given it is estimated from the residuals as ``σ̂² = ‖r‖² / (m − tr H)``,
-    ``tr H = Σ s²/(s² + λ)`` (for λ = 0 and full-rank J this is the familiar ``‖r‖²/(m − P)``).
+    If σ is not given it is estimated from the residuals as ``σ̂² = ‖r‖² / (m − tr T_λ)``,
+    ``tr T_λ = Σ s²/(s² + λ)`` for the influence matrix ``T_λ = J (JᵀJ + λI)⁻¹ Jᵀ``
+    (for λ = 0 and full-rank J this is the familiar ``‖r‖²/(m − P)``).
 
     Parameters
     ----------
@@ -86,7 +87,7 @@ def linearised_covariance(J, r, lam=0.0, sigma=None, rcond=None):
     ValueError
         If ``JᵀJ + λI`` is singular to that tolerance (the data do not determine some
         combination of the weights and λ = 0: the variance along it is unbounded), or σ is
-        to be estimated with no residual degrees of freedom left (m − tr H ≤ 0).
+        to be estimated with no residual degrees of freedom left (m − tr T_λ ≤ 0).
     ArrayTooLarge
         Before the SVD, if the P×P covariance and the SVD's factors exceed the memory limit.
     """
@@ -128,11 +129,11 @@ def linearised_covariance(J, r, lam=0.0, sigma=None, rcond=None):
     M_inv = (Vt.T / sv**2) @ Vt  # V diag(1/(s² + λ)) Vᵀ
     if unseen:
         M_inv += (np.eye(P) - Vt.T @ Vt) / lam  # the unseen directions: prior variance 1/λ
-    dof = m - float(np.sum(s**2 / sv**2))  # m − tr H, tr H = Σ s²/(s² + λ)
+    dof = m - float(np.sum(s**2 / sv**2))  # m − tr T_λ, tr T_λ = Σ s²/(s² + λ)
     if sigma is None:
         if dof <= 1e-8:
             raise ValueError(
-                f"cannot estimate σ² from the residuals: m − tr H = {dof:.3g} ≤ 0 "
+                f"cannot estimate σ² from the residuals: m − tr T_λ = {dof:.3g} ≤ 0 "
                 f"(m = {m} data, P = {P} weights); pass the noise level sigma or use λ > 0"
             )
         sigma2, estimated = float(r @ r) / dof, True
@@ -210,7 +211,7 @@ def confidence_band(X, d, Wh, wo, X_new, f="tanh", g="identity", lam=0.0, sigma=
     With ``J = D_w̄ y`` at the data and ``J_x = D_w̄ y`` at ``X_new`` (both at the fitted
     weights ``(Wh, wo)``): ``Cov(w̄) ≈ σ²(JᵀJ + λI)⁻¹`` (σ² estimated from the residuals unless
     given, see :func:`linearised_covariance`) and ``band(x) = y(x) ± q·sqrt(diag(J_x Cov J_xᵀ))``
-    with ``q`` Student's t quantile on ``m − tr H`` degrees of freedom when σ is estimated, the
+    with ``q`` Student's t quantile on ``m − tr T_λ`` degrees of freedom when σ is estimated, the
     normal quantile when ``sigma`` is given (see :func:`band_half_width`).
 
     The band describes the spread of the fitted curve over repeated noisy data *if* the model

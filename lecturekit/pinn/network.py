@@ -419,7 +419,7 @@ class PINN:
         for k in keys + names:
             hist[k] = []
         total = adam_steps + (finish_steps if finish else 0)
-        bar = tqdm(total=total, disable=not progress, desc="PINN")
+        bar = tqdm(total=total, disable=not progress, desc="PINN", mininterval=0.5)  # ≤ 2 redraws/s
         clock = {"start": time.perf_counter(), "paused": 0.0}
 
         def record(terms, th, phase, step):

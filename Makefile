@@ -61,7 +61,11 @@ book: $(STAMP)
 
 # Each notebook executes once: nbval runs it as a test and records it into the cache that
 # the strict build then reads (strict-html), instead of executing it a second time.
-test: lint unit notebooks strict-html browser
+test: $(STAMP)
+	@for stage in lint unit notebooks strict-html browser; do \
+		start=$$(date +%s); $(MAKE) --no-print-directory $$stage || exit 1; \
+		echo "== make $$stage: $$(( $$(date +%s) - start )) s"; \
+	done
 	@echo "All checks passed."
 
 lint: $(STAMP)
@@ -109,9 +113,14 @@ install-cells: $(STAMP)
 # One process per file: each starts its own Playwright (two sync Playwrights cannot share one).
 # test_browser.py visits each page of the book once and checks everything there, explorers
 # and accessibility (axe-core, light and dark) included.
+# The two files run side by side (each process starts its own Playwright; both spend most of
+# their time waiting on Chromium and JupyterLab); the JupyterLab run's report follows the book's.
 browser: $(STAMP)
-	$(BIN)/python -m pytest tests/test_browser.py -m browser -q
-	$(BIN)/python -m pytest tests/test_jupyterlab.py -m browser -q
+	@log=$$(mktemp); \
+	$(BIN)/python -m pytest tests/test_jupyterlab.py -m browser -q > $$log 2>&1 & lab=$$!; \
+	$(BIN)/python -m pytest tests/test_browser.py -m browser -q; book=$$?; \
+	wait $$lab; labrc=$$?; echo "== tests/test_jupyterlab.py"; cat $$log; rm -f $$log; \
+	test $$book -eq 0 -a $$labrc -eq 0
 
 # The chapters in a real JupyterLab (jupyterlab-myst): MyST rendered, solutions closed, the
 # explorers respond. Its kernel runs as a student's does.

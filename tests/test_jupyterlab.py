@@ -35,12 +35,12 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-# The code that builds one explorer in each chapter that has one.
+# The code that builds one explorer in each chapter that has one (handed to widgets.explorer).
 EXPLORERS = {
-    "01_linear_model": "line_explorer(",
-    "02_elementwise_functions": "neuron_explorer(",
-    "03_hidden_layer": "bump_builder(",
-    "05_training": "training_explorer(",
+    "01_linear_model": "line_explorer,",
+    "02_elementwise_functions": "neuron_explorer,",
+    "03_hidden_layer": "bump_builder,",
+    "05_training": "training_explorer,",
 }
 TIMEOUT_MS = 120_000
 # What raw MyST looks like when it is not rendered.

@@ -62,8 +62,12 @@ def tikhonov_path(X, d, Wh, wo, lams, f="tanh", g="identity", **options):
     stationary point: unless ``options`` say otherwise, the stop on a small relative decrease
     of the loss is off (``ftol=0``; it stops where progress slows, which on the flat valleys of
     a weakly regularised network is far from stationary) and the budget is generous
-    (``max_iter=20000``), so that a fit ends on the gradient or step test. Whether each one
-    did is in ``converged``.
+    (``max_iter=20000``), so that a fit ends on the gradient or step test. With the loss test
+    off, the gradient test must be one that rounding lets every machine pass: near a minimum
+    no decrease of Φ below about ε·Φ can be seen, so the cosine of
+    :func:`~lecturekit.inverse.gradient_cosine` stalls at about √ε ≈ 1.5·10⁻⁸ (a little
+    above or below, depending on the BLAS kernel's rounding). The path therefore asks for
+    ``gtol=1e-6``, well clear of that floor. Whether each fit converged is in ``converged``.
 
     Parameters
     ----------
@@ -81,7 +85,7 @@ def tikhonov_path(X, d, Wh, wo, lams, f="tanh", g="identity", **options):
     """
     lams = np.sort(_grid(lams))
     check_shapes(X, Wh, wo)
-    options = {"max_iter": 20000, "ftol": 0.0, **options}
+    options = {"max_iter": 20000, "ftol": 0.0, "gtol": 1e-6, **options}
     fits = [None] * lams.size
     Wh_k, wo_k = Wh, wo
     for k in range(lams.size - 1, -1, -1):

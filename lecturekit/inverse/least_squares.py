@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import _validate
 from .._validate import (
     array_bytes,
     check_memory,
@@ -31,6 +32,7 @@ from .._validate import (
     weight_vector,
 )
 from ..activations import get_activation
+from ..formulas import least_squares as formulas
 from ..jacobians import structured_blocks
 from ..network import check_shapes, forward_checked
 from ..vectorise import unvec, vec
@@ -126,12 +128,8 @@ class NetworkFit(LeastSquaresResult):
 
 
 def _objective(r, w, lam):
-    """``Φ_λ = ½‖r‖² + ½w̄ᵀΛw̄`` with ``Λ = λI`` (scalar λ) or ``Λ = diag(λ)`` (vector λ)."""
-    # The penalty only where λ > 0: at λ = 0 a huge w̄ would give 0·inf = NaN.
-    if np.ndim(lam) == 0:
-        return 0.5 * float(r @ r) + (0.5 * lam * float(w @ w) if lam else 0.0)
-    on = lam > 0
-    return 0.5 * float(r @ r) + 0.5 * float(lam[on] @ (w[on] * w[on]))
+    """``Φ_λ = ½‖r‖² + ½w̄ᵀΛw̄`` (:func:`lecturekit.formulas.least_squares.objective`)."""
+    return formulas.objective(r, w, lam)
 
 
 def _check_lam(lam, P):
@@ -163,6 +161,10 @@ def _step_arrays(m, P, lam, damped=True, form="stacked"):
         arrays["J (Λ + μD)⁻¹"] = (m, P)
         arrays["I + J (Λ + μD)⁻¹ Jᵀ"] = (m, m)
         arrays["the solver's copy of it"] = (m, m)
+        return arrays
+    if form == "cholesky":
+        arrays["JᵀJ + Λ + μD"] = (P, P)
+        arrays["its Cholesky factor"] = (P, P)
         return arrays
     penalised = bool(np.any(np.asarray(lam) > 0))
     rows = m + (P if damped else 0) + (P if penalised else 0)
@@ -251,8 +253,7 @@ def _check_problem(residual, jacobian, w0, lam, damped=True, solve="stacked"):
             f"Φ_λ(w̄₀) = ½‖r‖² + ½w̄ᵀΛw̄ overflows at the starting point (‖r‖ ≈ {_norm(r):.3g}, "
             f"‖w̄₀‖ ≈ {_norm(w):.3g}): start from smaller weights"
         )
-    wide = solve == "push-through" or (solve == "auto" and r.size < w.size)
-    _check_step_memory(r.size, w.size, lam, damped, "push-through" if wide else "stacked")
+    _check_step_memory(r.size, w.size, lam, damped, _start_form(solve, r.size, w.size, lam))
     J = finite_array(jacobian(w), "J = D_w̄ r at w̄₀", 2)
     if J.shape != (r.size, w.size):
         raise ValueError(
@@ -323,44 +324,42 @@ class _Trace:
 def _solve_step(J, r, w, lam, shift, rcond=None, form="stacked"):
     """Solve ``(JᵀJ + Λ + diag(shift)) δ = −(Jᵀr + Λw̄)``, ``Λ = λI`` or ``diag(λ)``.
 
-    ``form="stacked"``: the least-squares problem ``[J; √Λ; diag(√shift)] δ ≈ [−r; −√Λ w̄; 0]``,
-    whose normal equations are the system above, solved by an SVD-based solver. This avoids
-    squaring the condition number of J (which forming JᵀJ would do); if the matrix is singular
-    (λ = 0, no damping, rank-deficient J) the minimum-norm step is returned. Singular values
-    below ``rcond`` times the largest are discarded (None: machine precision).
-
-    ``form="push-through"``: with the diagonal ``E = Λ + diag(shift)`` positive, the same δ from
-    an m×m system (cheaper when m < P). Name the linearised residual ``a = −(r + Jδ)``; the
-    system reads ``Eδ = Jᵀa − Λw̄``, so ``δ = E⁻¹(Jᵀa − Λw̄)``, and putting this δ back into
-    ``a = −r − Jδ`` gives
-
-    ``(I + J E⁻¹ Jᵀ) a = J E⁻¹ Λw̄ − r``,
-
-    an m×m system whose matrix is symmetric with eigenvalues ≥ 1 (the push-through identity
-    ``(JᵀJ + E)⁻¹Jᵀ = E⁻¹Jᵀ(I + JE⁻¹Jᵀ)⁻¹`` in other words). The caller checks E > 0.
+    In the form ``form`` of :mod:`lecturekit.formulas.least_squares`: ``"stacked"``
+    (:func:`~lecturekit.formulas.least_squares.step_stacked`, minimum-norm δ if the matrix is
+    singular, singular values below ``rcond`` times the largest discarded),
+    ``"push-through"`` (:func:`~lecturekit.formulas.least_squares.step_push_through`, an m×m
+    system) or ``"cholesky"`` (:func:`~lecturekit.formulas.least_squares.step_normal`, Cholesky
+    of the P×P normal equations). The last two need ``Λ + diag(shift) > 0``: the caller checks.
     """
     if form == "push-through":
-        E = lam + shift  # the diagonal of Λ + μD
-        a = np.linalg.solve(np.eye(J.shape[0]) + (J / E) @ J.T, J @ (lam * w / E) - r)
-        return (J.T @ a - lam * w) / E
-    P = w.size
-    blocks, rhs = [J], [-r]
-    if np.any(lam > 0):
-        blocks.append(np.diag(np.broadcast_to(np.sqrt(lam), (P,))))
-        rhs.append(-np.sqrt(lam) * w)
-    if np.any(shift > 0):
-        blocks.append(np.diag(np.sqrt(shift)))
-        rhs.append(np.zeros(P))
-    step, *_ = np.linalg.lstsq(np.vstack(blocks), np.concatenate(rhs), rcond=rcond)
-    return step
+        return formulas.step_push_through(J, r, w, lam, shift)
+    if form == "cholesky":
+        return formulas.step_normal(J, r, w, lam, shift)
+    return formulas.step_stacked(J, r, w, lam, shift, rcond)
+
+
+def _stacked_fits(m, P, lam):
+    """Whether the damped stacked step's arrays fit in the memory limit."""
+    return array_bytes(*_step_arrays(m, P, lam, True).values()) <= _validate.MAX_BYTES
+
+
+def _start_form(solve, m, P, lam):
+    """The form whose memory the start checks, by the rule of :func:`levenberg_marquardt`."""
+    if solve == "auto":
+        if m < P:
+            return "push-through"
+        return "stacked" if _stacked_fits(m, P, lam) else "cholesky"
+    return solve
 
 
 def _step_form(solve, shape, lam, shift):
     """The form of the LM step by the rule of :func:`levenberg_marquardt` (``solve``)."""
     m, P = shape
-    if solve == "stacked" or (solve == "auto" and m >= P):
+    if solve == "stacked" or (solve == "auto" and m >= P and _stacked_fits(m, P, lam)):
         return "stacked"
-    if np.all(lam + shift > 0):  # damped: Λ + μD is invertible
+    if np.all(lam + shift > 0):  # damped: Λ + μD is positive definite
+        if solve == "cholesky" or (solve == "auto" and m >= P):
+            return "cholesky"
         return "push-through"
     _check_step_memory(m, P, lam, True)  # the stacked form's arrays, refused if too large
     return "stacked"
@@ -394,7 +393,7 @@ def levenberg_marquardt(
     penalises every weight alike (``Λ = λI``, Tikhonov); a vector λ of length P gives each
     coordinate its own weight (``Λ = diag(λ)``; zeros leave coordinates unpenalised).
 
-    The step is solved in one of two forms (see :func:`_solve_step`): the stacked
+    The step is solved in one of three forms (see :func:`_solve_step`): the stacked
     least-squares problem ``[J; √Λ; diag(√(μD))] δ ≈ [−r; −√Λ w̄; 0]`` (SVD; it does not square
     J's condition number), or, with m < P residuals, the push-through form
     ``(I + J E⁻¹ Jᵀ) a = J E⁻¹ Λw̄ − r``, ``δ = E⁻¹(Jᵀa − Λw̄)``, ``E = Λ + μD``, an m×m system
@@ -404,6 +403,10 @@ def levenberg_marquardt(
     whenever the step is damped, whatever m and P. Both give the same δ up to rounding; the
     push-through matrix has condition number up to ``1 + ‖J‖²/min(Λ + μD)``, the square of the
     stacked one's, so it suits wide problems whose damping is not tiny (the PINN's finish).
+    ``"cholesky"`` solves the normal equations by Cholesky, ``LLᵀ = JᵀJ + Λ + μD``, a P×P system
+    for tall problems (m ≫ P) whose stacked form would not fit in memory; it too squares J's
+    condition number. ``"auto"`` takes it when m ≥ P, the step is damped and the stacked
+    form's arrays exceed the memory limit.
 
     Damping strategy (gain ratio; Nielsen's update, as in Madsen, Nielsen & Tingleff, "Methods
     for non-linear least squares problems", 2004): the step is tried and
@@ -451,7 +454,8 @@ def levenberg_marquardt(
     inside, so the shrinking steps there are never reported as converged. ``xtol = 0`` and
     ``ftol = 0`` switch their rules off; ``message`` states the stop in a sentence.
 
-    Memory: the stacked step solves a system of (m + 2P) × P, the push-through one of m × m;
+    Memory: the stacked step solves a system of (m + 2P) × P, the push-through one of m × m,
+    the normal equations one of P × P;
     the form the start uses is refused before the first Jacobian is formed if it exceeds the
     package's memory limit (:data:`lecturekit._validate.MAX_BYTES`), raising
     :class:`~lecturekit.jacobians.JacobianTooLarge` (a :class:`MemoryError`).
@@ -467,7 +471,7 @@ def levenberg_marquardt(
     lam : float or array_like of shape (P,)
         Tikhonov parameter λ ≥ 0, or one λᵢ ≥ 0 per coordinate (``Λ = diag(λ)``).
     damping : {"levenberg", "marquardt"}
-    solve : {"stacked", "auto", "push-through"}
+    solve : {"stacked", "auto", "push-through", "cholesky"}
         The form of the step (the rule above).
     mu0 : float, optional
         Initial damping μ₀ (overrides τ).
@@ -489,8 +493,11 @@ def levenberg_marquardt(
     """
     if damping not in ("levenberg", "marquardt"):
         raise ValueError(f'damping must be "levenberg" or "marquardt"; got {damping!r}')
-    if solve not in ("stacked", "auto", "push-through"):
-        raise ValueError(f'solve must be "stacked", "auto" or "push-through"; got {solve!r}')
+    if solve not in ("stacked", "auto", "push-through", "cholesky"):
+        raise ValueError(
+            f'solve must be "stacked", "auto" or "push-through", or "cholesky" (the normal '
+            f"equations' Cholesky factor); got {solve!r}"
+        )
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable as callback(w, accepted); got {callback!r}")
     max_iter = _check_solver_options(max_iter, {"gtol": gtol, "xtol": xtol, "ftol": ftol})

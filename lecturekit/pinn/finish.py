@@ -11,7 +11,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .._validate import check_memory
-from ..inverse.least_squares import _step_arrays, levenberg_marquardt
+from ..inverse.least_squares import _start_form, _step_arrays, levenberg_marquardt
 
 #: The loop's relative-reduction test: a trial that changes Φ by at most this fraction of itself,
 #: with the linear model predicting no more, ends the finish (Φ minimal to working precision).
@@ -35,9 +35,10 @@ def check_finish_memory(M, P, penalty):
     One iteration holds the Jacobian ``J = D_θ ρ`` (M×P, float64), the per-point rows of the
     reverse sweep it is assembled from (M×P again) and the arrays of the damped step: the
     push-through form's M×M systems when M < P, else the stacked ``[J; √Λ; diag(√(μI))]`` of
-    (M + 2P)×P (see :func:`lecturekit.inverse.levenberg_marquardt`).
+    (M + 2P)×P, or, when that does not fit, the P×P normal equations and their Cholesky factor
+    (the rule ``solve="auto"`` of :func:`lecturekit.inverse.levenberg_marquardt`).
     """
-    step = _step_arrays(M, P, penalty, True, "push-through" if M < P else "stacked")
+    step = _step_arrays(M, P, penalty, True, _start_form("auto", M, P, penalty))
     del step["J"]  # named here, as the PINN's J
     arrays = {"J = D_θ ρ": (M, P), "the rows of J, one reverse sweep per point": (M, P)} | step
     check_memory(

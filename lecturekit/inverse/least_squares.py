@@ -365,6 +365,218 @@ def _step_form(solve, shape, lam, shift):
     return "stacked"
 
 
+def _check_lm_options(damping, solve, callback, max_iter, target_loss, tols):
+    """The options of :func:`levenberg_marquardt`, checked before anything is evaluated."""
+    if damping not in ("levenberg", "marquardt"):
+        raise ValueError(f'damping must be "levenberg" or "marquardt"; got {damping!r}')
+    if solve not in ("stacked", "auto", "push-through", "cholesky"):
+        raise ValueError(
+            f'solve must be "stacked", "auto" or "push-through", or "cholesky" (the normal '
+            f"equations' Cholesky factor); got {solve!r}"
+        )
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable as callback(w, accepted); got {callback!r}")
+    max_iter = _check_solver_options(max_iter, tols)
+    if target_loss is not None:
+        target_loss = real(target_loss, "target_loss")
+    return max_iter, target_loss
+
+
+class _Point:
+    """An iterate: ``w̄``, ``r(w̄)``, ``J(w̄)``, ``Φ_λ(w̄)`` and ``∇Φ_λ = Jᵀr + Λw̄``."""
+
+    def __init__(self, w, r, J, phi, lam):
+        self.w, self.r, self.J, self.phi, self.lam = w, r, J, phi, lam
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.grad = formulas.gradient(J, r, w, lam)
+
+
+class _Damping:
+    """μ and ν of Nielsen's rule, and ``D``: I (Levenberg) or the running max of diag(JᵀJ)."""
+
+    def __init__(self, J, lam, damping, mu0, tau):
+        self.lam, self.marquardt, self.nu = lam, damping == "marquardt", 2.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.scale = np.sum(J * J, axis=0)  # diag(JᵀJ)
+        if mu0 is None:
+            self.mu = real(tau, "τ", minimum=0.0, strict=True) * self.unit()
+        else:
+            self.mu = real(mu0, "μ₀", minimum=0.0, strict=True)
+
+    def unit(self):
+        """μ̂, the damping's own scale: ``max diag(JᵀJ + Λ)`` (Levenberg), 1 (Marquardt)."""
+        return 1.0 if self.marquardt else float(np.max(self.scale + self.lam))
+
+    def shift(self):
+        """The diagonal of ``μD``."""
+        return self.mu * (self.scale if self.marquardt else np.ones_like(self.scale))
+
+    def finite(self):
+        return np.all(np.isfinite(self.scale)) and np.isfinite(self.mu)
+
+    def rescale(self, J):
+        with np.errstate(over="ignore", invalid="ignore"):
+            new = np.sum(J * J, axis=0)
+            self.scale = np.maximum(self.scale, new) if self.marquardt else new
+
+    def update(self, rho, accepted):
+        self.mu, self.nu = formulas.damping_update(self.mu, self.nu, rho, accepted)
+
+
+@dataclass
+class _Trial:
+    """A trial step: the new point if taken, Φ there, the model's decrease and the gain ratio."""
+
+    point: _Point | None
+    phi: float
+    predicted: float
+    rho: float
+    non_finite: bool  # r, Φ or J not finite at w̄ + δ
+
+    @property
+    def accepted(self):
+        return self.point is not None
+
+
+class _Trials:
+    """Evaluation counts and the trial points where r or J was not finite (all, since taken)."""
+
+    def __init__(self):
+        self.nfev = self.njev = 1
+        self.bad = self.bad_since = 0
+
+    def try_step(self, residual, jacobian, x, step):
+        """Try ``w̄ + δ``: taken when Φ decreases (ρ > 0) and r and J are finite there."""
+        w_new = x.w + step
+        r_new = _residual_or_none(residual, w_new)  # None: not finite there, the step fails
+        self.nfev += 1
+        phi_new = _trial_objective(r_new, w_new, x.lam)
+        with np.errstate(over="ignore", invalid="ignore"):
+            predicted = formulas.predicted_decrease(x.J, x.grad, x.lam, step)
+            rho = formulas.gain_ratio(x.phi, phi_new, predicted)
+        non_finite, J_new = not np.isfinite(phi_new), None
+        if phi_new < x.phi and rho > 0:  # Φ decreases: J is needed there, and must be finite
+            J_new = _jacobian_or_none(jacobian, w_new, x.J.shape)
+            self.njev += 1
+            non_finite = J_new is None
+        self.bad += non_finite
+        self.bad_since = 0 if J_new is not None else self.bad_since + non_finite
+        point = None if J_new is None else _Point(w_new, r_new, J_new, phi_new, x.lam)
+        return _Trial(point, phi_new, predicted, rho, non_finite)
+
+    def line_search(self, residual, jacobian, x, step, armijo=True):
+        """The point ``w̄ + tδ``, t halved from 1 until ``Φ(w̄ + tδ) ≤ Φ(w̄) + 10⁻⁴ t ∇Φᵀδ``.
+
+        A trial where r or J is not finite fails like a trial without sufficient decrease.
+        Returns the new point, ``_NO_DECREASE`` after 40 halvings, or, with ``armijo=False``
+        (the full step), None if r, Φ or J is not finite there.
+        """
+        t, slope, J_new = 1.0, float(x.grad @ step), None
+        for _halving in range(41):
+            w_new = x.w + t * step
+            r_new = _residual_or_none(residual, w_new)
+            self.nfev += 1
+            phi_new = _trial_objective(r_new, w_new, x.lam)
+            if not armijo or phi_new <= x.phi + 1e-4 * t * slope:
+                if np.isfinite(phi_new):
+                    J_new = _jacobian_or_none(jacobian, w_new, x.J.shape)
+                    self.njev += 1
+                if J_new is not None or not armijo:
+                    break
+            t *= 0.5  # Armijo fails, or r or J is not finite at w̄ + tδ
+        else:
+            return _NO_DECREASE
+        return None if J_new is None else _Point(w_new, r_new, J_new, phi_new, x.lam)
+
+
+_NO_DECREASE = object()  # the line search's 40 halvings found no sufficient decrease
+
+
+def _small_reduction(phi, trial, ftol):
+    """MINPACK's relative-reduction test, on every trial whose Φ is finite, taken or not."""
+    return (
+        not trial.non_finite
+        and ftol > 0
+        and abs(phi - trial.phi) <= ftol * phi
+        and trial.predicted <= ftol * phi
+        and trial.rho <= 2.0
+    )
+
+
+def _target_stop(phi, target_loss):
+    if target_loss is not None and phi <= target_loss:
+        return "target", True, f"stopped at the target: Φ_λ = {phi:.6g} ≤ {target_loss:g}"
+    return None
+
+
+def _gradient_stop(cosine, gtol):
+    if cosine <= gtol:
+        how = "r = 0 exactly" if cosine == 0 else f"cos = {cosine:.2e} ≤ gtol = {gtol:g}"
+        return "gradient", True, f"converged: the residual is orthogonal to J ({how})"
+    return None
+
+
+def _stop_before_step(x, damp, gtol, target_loss):
+    """The stops tested at an iterate: the target, an overflow, the gradient test.
+
+    Returns ``(stop, cosine)``: stop None to go on, cosine the gradient test's measure.
+    """
+    stop = _target_stop(x.phi, target_loss)
+    if stop:
+        return stop, None
+    if not (np.all(np.isfinite(x.grad)) and damp.finite()):
+        return _not_finite("the gradient ∇Φ_λ = Jᵀr + Λw̄ or the damping", stacklevel=4), None
+    cosine = gradient_cosine(x.J, x.r, x.w, x.lam)
+    return _gradient_stop(cosine, gtol), cosine
+
+
+def _loss_stop(x, ftol):
+    return (
+        "loss",
+        True,
+        f"converged: the trial step changed Φ_λ by at most ftol = {ftol:g} of itself, "
+        "and the model predicted no more "
+        f"(cos = {gradient_cosine(x.J, x.r, x.w, x.lam):.2e} at the returned w̄)",
+    )
+
+
+def _damping_stop(cosine, gtol, trials):
+    where = (
+        f"; {trials.bad_since} trial point(s) since the last step taken had a non-finite r or J "
+        "(NaN or inf): w̄ has run into the edge of the region where r(w̄) is defined, "
+        "not into a minimum"
+        if trials.bad_since
+        else f"; {trials.bad} trial point(s) of this run had a non-finite r or J"
+        if trials.bad
+        else ""
+    )
+    return (
+        "non-finite trials" if trials.bad_since else "damping",
+        False,
+        "not converged: no step decreases Φ_λ at working precision (μ > 1e16·μ̂) and "
+        f"the gradient test has not passed (cos = {cosine:.2e} > gtol = {gtol:g})" + where,
+    )
+
+
+def _line_search_stop(cosine, gtol):
+    return (
+        "line_search",
+        False,
+        "not converged: 40 halvings of the Gauss–Newton step found no sufficient "
+        f"decrease of Φ_λ (cos = {cosine:.2e} > gtol = {gtol:g})",
+    )
+
+
+def _max_iter_stop(cosine, gtol, max_iter, bad_trials=0):
+    note = f"; {bad_trials} trial point(s) had a non-finite r or J" if bad_trials else ""
+    return (
+        "max_iter",
+        False,
+        f"not converged: max_iter = {max_iter} iterations reached "
+        f"(cos = {cosine:.2e} > gtol = {gtol:g}){note}",
+    )
+
+
 def levenberg_marquardt(
     residual,
     jacobian,
@@ -491,138 +703,46 @@ def levenberg_marquardt(
     -------
     LeastSquaresResult
     """
-    if damping not in ("levenberg", "marquardt"):
-        raise ValueError(f'damping must be "levenberg" or "marquardt"; got {damping!r}')
-    if solve not in ("stacked", "auto", "push-through", "cholesky"):
-        raise ValueError(
-            f'solve must be "stacked", "auto" or "push-through", or "cholesky" (the normal '
-            f"equations' Cholesky factor); got {solve!r}"
-        )
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable as callback(w, accepted); got {callback!r}")
-    max_iter = _check_solver_options(max_iter, {"gtol": gtol, "xtol": xtol, "ftol": ftol})
-    if target_loss is not None:
-        target_loss = real(target_loss, "target_loss")
+    max_iter, target_loss = _check_lm_options(
+        damping, solve, callback, max_iter, target_loss, {"gtol": gtol, "xtol": xtol, "ftol": ftol}
+    )
     start = time.perf_counter()
     w, lam, r, J = _check_problem(residual, jacobian, w0, lam, solve=solve)
-    nfev = njev = 1
-    phi = _objective(r, w, lam)
-    marquardt = damping == "marquardt"
-    with np.errstate(over="ignore", invalid="ignore"):
-        grad = J.T @ r + lam * w
-        scale = np.sum(J * J, axis=0)  # diag(JᵀJ)
-
-    def unit():  # μ̂: the damping's own scale
-        return 1.0 if marquardt else float(np.max(scale + lam))
-
-    if mu0 is None:
-        mu = real(tau, "τ", minimum=0.0, strict=True) * unit()
-    else:
-        mu = real(mu0, "μ₀", minimum=0.0, strict=True)
-    nu = 2.0
-    trace, mus = _Trace(start, phi), []
+    x, damp = _Point(w, r, J, _objective(r, w, lam), lam), _Damping(J, lam, damping, mu0, tau)
+    trace, mus, trials = _Trace(start, x.phi), [], _Trials()
     stop = None  # (reason, converged, message)
-    bad_trials = bad_since = 0  # trials where r, Φ or J was not finite: all, since the last taken
     for _ in range(max_iter):
-        if target_loss is not None and phi <= target_loss:
-            stop = ("target", True, f"stopped at the target: Φ_λ = {phi:.6g} ≤ {target_loss:g}")
+        stop, cosine = _stop_before_step(x, damp, gtol, target_loss)
+        if stop:
             break
-        if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(scale)) and np.isfinite(mu)):
-            stop = _not_finite("the gradient ∇Φ_λ = Jᵀr + Λw̄ or the damping")
-            break
-        cosine = gradient_cosine(J, r, w, lam)
-        if cosine <= gtol:
-            how = "r = 0 exactly" if cosine == 0 else f"cos = {cosine:.2e} ≤ gtol = {gtol:g}"
-            stop = ("gradient", True, f"converged: the residual is orthogonal to J ({how})")
-            break
-        muD = mu * (scale if marquardt else np.ones_like(scale))
+        shift = damp.shift()  # μD
         with np.errstate(over="ignore", invalid="ignore"):
-            step = _solve_step(J, r, w, lam, muD, form=_step_form(solve, J.shape, lam, muD))
-        mus.append(mu)
-        trusted = mu <= unit()  # the damping does not hold the step back
-        stopped = _step_stop(step, w, xtol, trusted)
-        if stopped:
-            trace.log(phi)
-            stop = stopped
+            form = _step_form(solve, x.J.shape, lam, shift)
+            step = _solve_step(x.J, x.r, x.w, lam, shift, form=form)
+        mus.append(damp.mu)
+        trusted = damp.mu <= damp.unit()  # the damping does not hold the step back
+        stop = _step_stop(step, x.w, xtol, trusted)
+        if stop:
+            trace.log(x.phi)
             break
-        w_new = w + step
-        r_new = _residual_or_none(residual, w_new)  # None: not finite there, the step fails
-        nfev += 1
-        phi_new = _trial_objective(r_new, w_new, lam)
-        with np.errstate(over="ignore", invalid="ignore"):
-            # L(0) − L(δ) = −∇Φ_λᵀδ − ½‖Jδ‖² − ½δᵀΛδ, the model's decrease, for any δ
-            Jstep = J @ step
-            predicted = (
-                -float(grad @ step) - 0.5 * float(Jstep @ Jstep) - 0.5 * float(step @ (lam * step))
-            )
-            rho = (phi - phi_new) / predicted if predicted > 0 else -1.0
-        non_finite, J_new = not np.isfinite(phi_new), None  # r or Φ not finite at w̄ + δ
-        if phi_new < phi and rho > 0:  # Φ decreases: J is needed there, and must be finite
-            J_new = _jacobian_or_none(jacobian, w_new, J.shape)
-            njev += 1
-            non_finite = J_new is None
-        accepted = J_new is not None
-        bad_trials += non_finite
-        bad_since = 0 if accepted else bad_since + non_finite
-        # MINPACK's relative-reduction test, on every trial whose Φ is finite, taken or not
-        small = (
-            trusted
-            and not non_finite
-            and ftol > 0
-            and abs(phi - phi_new) <= ftol * phi
-            and predicted <= ftol * phi
-            and rho <= 2.0
-        )
-        if accepted:
-            w, r, phi, J = w_new, r_new, phi_new, J_new
-            with np.errstate(over="ignore", invalid="ignore"):
-                grad = J.T @ r + lam * w
-                new = np.sum(J * J, axis=0)
-                scale = np.maximum(scale, new) if marquardt else new
-            mu *= max(1 / 3, 1 - (2 * rho - 1) ** 3)
-            nu = 2.0
-        else:
-            mu *= nu
-            nu *= 2.0
-        trace.log(phi)
+        trial = trials.try_step(residual, jacobian, x, step)
+        small = trusted and _small_reduction(x.phi, trial, ftol)
+        if trial.accepted:
+            x = trial.point
+            damp.rescale(x.J)
+        damp.update(trial.rho, trial.accepted)
+        trace.log(x.phi)
         if callback is not None:
-            callback(w, accepted)
+            callback(x.w, trial.accepted)
         if small:
-            stop = (
-                "loss",
-                True,
-                f"converged: the trial step changed Φ_λ by at most ftol = {ftol:g} of itself, "
-                "and the model predicted no more "
-                f"(cos = {gradient_cosine(J, r, w, lam):.2e} at the returned w̄)",
-            )
+            stop = _loss_stop(x, ftol)
             break
-        if mu > 1e16 * unit():
-            where = (
-                f"; {bad_since} trial point(s) since the last step taken had a non-finite r or J "
-                "(NaN or inf): w̄ has run into the edge of the region where r(w̄) is defined, "
-                "not into a minimum"
-                if bad_since
-                else f"; {bad_trials} trial point(s) of this run had a non-finite r or J"
-                if bad_trials
-                else ""
-            )
-            stop = (
-                "non-finite trials" if bad_since else "damping",
-                False,
-                "not converged: no step decreases Φ_λ at working precision (μ > 1e16·μ̂) and "
-                f"the gradient test has not passed (cos = {cosine:.2e} > gtol = {gtol:g})" + where,
-            )
+        if damp.mu > 1e16 * damp.unit():
+            stop = _damping_stop(cosine, gtol, trials)
             break
     if stop is None:
-        cosine = gradient_cosine(J, r, w, lam)
-        note = f"; {bad_trials} trial point(s) had a non-finite r or J" if bad_trials else ""
-        stop = (
-            "max_iter",
-            False,
-            f"not converged: max_iter = {max_iter} iterations reached "
-            f"(cos = {cosine:.2e} > gtol = {gtol:g}){note}",
-        )
-    return trace.result(w, mus, nfev, njev, stop, lam)
+        stop = _max_iter_stop(gradient_cosine(x.J, x.r, x.w, lam), gtol, max_iter, trials.bad)
+    return trace.result(x.w, mus, trials.nfev, trials.njev, stop, lam)
 
 
 def gauss_newton(
@@ -673,66 +793,39 @@ def gauss_newton(
         rcond = real(rcond, "rcond", minimum=0.0)
     start = time.perf_counter()
     w, lam, r, J = _check_problem(residual, jacobian, w0, lam, damped=False)
-    nfev = njev = 1
-    phi = _objective(r, w, lam)
-    trace = _Trace(start, phi)
+    x, trials = _Point(w, r, J, _objective(r, w, lam), lam), _Trials()
+    trace = _Trace(start, x.phi)
     stop = None  # (reason, converged, message)
-    zero = np.zeros(w.size)
     for _ in range(max_iter):
-        with np.errstate(over="ignore", invalid="ignore"):
-            grad = J.T @ r + lam * w
-        if target_loss is not None and phi <= target_loss:
-            stop = ("target", True, f"stopped at the target: Φ_λ = {phi:.6g} ≤ {target_loss:g}")
+        stop = _target_stop(x.phi, target_loss)
+        if stop:
             break
-        if not np.all(np.isfinite(grad)):
+        if not np.all(np.isfinite(x.grad)):
             stop = _not_finite("the gradient ∇Φ_λ = Jᵀr + Λw̄")
             break
-        cosine = gradient_cosine(J, r, w, lam)
-        if cosine <= gtol:
-            how = "r = 0 exactly" if cosine == 0 else f"cos = {cosine:.2e} ≤ gtol = {gtol:g}"
-            stop = ("gradient", True, f"converged: the residual is orthogonal to J ({how})")
+        cosine = gradient_cosine(x.J, x.r, x.w, lam)
+        stop = _gradient_stop(cosine, gtol)
+        if stop:
             break
         with np.errstate(over="ignore", invalid="ignore"):
-            step = _solve_step(J, r, w, lam, zero, rcond)
-        stop = _step_stop(step, w, xtol)
+            step = formulas.gauss_newton_step(x.J, x.r, x.w, lam, rcond)
+        stop = _step_stop(step, x.w, xtol)
         if stop:
-            trace.log(phi)
+            trace.log(x.phi)
             break
-        t, slope, J_new = 1.0, float(grad @ step), None
-        for _halving in range(41):
-            w_new = w + t * step
-            r_new = _residual_or_none(residual, w_new)
-            nfev += 1
-            phi_new = _trial_objective(r_new, w_new, lam)
-            if not line_search or phi_new <= phi + 1e-4 * t * slope:
-                if np.isfinite(phi_new):
-                    J_new = _jacobian_or_none(jacobian, w_new, J.shape)
-                    njev += 1
-                if J_new is not None or not line_search:
-                    break
-            t *= 0.5  # Armijo fails, or r or J is not finite at w̄ + tδ
-        else:
-            trace.log(phi)
-            stop = (
-                "line_search",
-                False,
-                "not converged: 40 halvings of the Gauss–Newton step found no sufficient "
-                f"decrease of Φ_λ (cos = {cosine:.2e} > gtol = {gtol:g})",
-            )
+        new = trials.line_search(residual, jacobian, x, step, line_search)
+        if new is _NO_DECREASE:
+            trace.log(x.phi)
+            stop = _line_search_stop(cosine, gtol)
             break
-        if J_new is None:  # only without the line search: r, Φ or J not finite after the step
+        if new is None:  # only without the line search: r, Φ or J not finite after the step
             stop = _not_finite("Φ_λ or J after the full step")
             break
-        w, r, phi, J = w_new, r_new, phi_new, J_new
-        trace.log(phi)
+        x = new
+        trace.log(x.phi)
     if stop is None:
-        stop = (
-            "max_iter",
-            False,
-            f"not converged: max_iter = {max_iter} iterations reached "
-            f"(cos = {gradient_cosine(J, r, w, lam):.2e} > gtol = {gtol:g})",
-        )
-    return trace.result(w, np.zeros(len(trace.history) - 1), nfev, njev, stop, lam)
+        stop = _max_iter_stop(gradient_cosine(x.J, x.r, x.w, lam), gtol, max_iter)
+    return trace.result(x.w, np.zeros(len(trace.history) - 1), trials.nfev, trials.njev, stop, lam)
 
 
 def _network_problem(X, d, Wh, wo, f, g, lam, damped):

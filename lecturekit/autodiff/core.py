@@ -317,36 +317,55 @@ def topological_order(root):
 
 
 def _sweep(root, seed, accumulate_leaves, wanted=None, retain_graph=False):
-    """Propagate ``seed`` from ``root`` to the leaves; returns the gradients of ``wanted``."""
-    grads = {root: seed}
-    found = {}
+    """The reverse sweep: micrograd's ``for v in reversed(topo): v._backward()``.
+
+    ``grads[v]`` collects ``∂ℓ/∂v``, starting from ``grads[root] = G``. Visited root first
+    (reverse topological order), a node has received every contribution from the nodes that
+    use it, so its gradient is complete; its VJP passes it on, added to its parents' gradients.
+    Returns ``{x: ∂ℓ/∂x}`` for the nodes in ``wanted``.
+    """
+    grads, found = {root: seed}, {}
+    for node in _reverse_topological(root):
+        if node not in grads:  # no path from this node to the root carries a gradient
+            continue
+        _keep(node, grads[node], accumulate_leaves, wanted, found)
+        if node.is_leaf:
+            del grads[node]
+        else:
+            _pass_back(node, grads)  # ∂ℓ/∂parent += VJP(∂ℓ/∂node), for each parent
+            _release(node, retain_graph)
+    return found
+
+
+def _reverse_topological(root):
+    """The nodes behind ``root``, root first; each leaves the list when visited (memory)."""
     order = _toposort(root)
     while order:
-        node = order.pop()  # root first: reverse topological order
-        g = grads.pop(node, None)
-        if g is None:  # no path from this node to the root carries a gradient
-            continue
-        if wanted is not None and node in wanted:
-            found[node] = g
-        vjp = node._vjp
-        if vjp is None:
-            if accumulate_leaves:
-                node.grad = np.array(g, dtype=float) if node.grad is None else node.grad + g
-            continue
-        if node._retain and accumulate_leaves:
-            node.grad = np.array(g, dtype=float) if node.grad is None else node.grad + g
-        with _fp_check(f"the backward pass (VJP) of {node._op}"):
-            parent_grads = vjp(g)
-            g = None
-            for p, pg in zip(node._parents, parent_grads, strict=True):
-                if pg is None or not p.requires_grad:
-                    continue
+        yield order.pop()
+
+
+def _keep(node, g, accumulate_leaves, wanted, found):
+    """Store ``g = ∂ℓ/∂node`` where it was asked for: ``grad()``'s inputs, ``.grad``."""
+    if wanted is not None and node in wanted:
+        found[node] = g
+    if accumulate_leaves and (node.is_leaf or node._retain):  # leaves, and retain_grad()
+        node.grad = np.array(g, dtype=float) if node.grad is None else node.grad + g
+
+
+def _pass_back(node, grads):
+    """Pop ``∂ℓ/∂node`` and add its VJP to each parent's gradient (overflow raises)."""
+    with _fp_check(f"the backward pass (VJP) of {node._op}"):
+        parent_grads = node._vjp(grads.pop(node))  # the popped gradient is freed after the VJP
+        for p, pg in zip(node._parents, parent_grads, strict=True):
+            if pg is not None and p.requires_grad:
                 # Out-of-place sum: a VJP may hand the same array to several parents.
                 grads[p] = grads[p] + pg if p in grads else pg
-        parent_grads = pg = None
-        if not retain_graph:  # release the saved arrays (closure captures) and the parents
-            node._vjp, node._parents = _freed, ()
-    return found
+
+
+def _release(node, retain_graph):
+    """Unless retained, drop the node's saved arrays (closure captures) and its parents."""
+    if not retain_graph:
+        node._vjp, node._parents = _freed, ()
 
 
 def grad(output, inputs, seed=None, retain_graph=False):

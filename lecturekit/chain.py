@@ -25,6 +25,7 @@ from functools import cache
 from typing import NamedTuple
 
 from ._validate import check_memory, finite_array, integer, integers, shape_str
+from .formulas import chain as formulas
 
 __all__ = [
     "chain_cost",
@@ -75,9 +76,10 @@ def _leaves(order):
 def chain_cost(dims, order):
     """Multiply–adds to evaluate the chain ``M₀ ⋯ M_{k−1}`` in the parenthesisation ``order``.
 
-    Implements ``cost(L R) = cost(L) + cost(R) + d_i · d_j · d_l`` for a product of the
-    ``d_i × d_j`` result of ``L`` (factors i..j−1) and the ``d_j × d_l`` result of ``R``
-    (factors j..l−1); a single factor costs nothing.
+    Implements (:func:`lecturekit.formulas.chain.chain_cost`)
+    ``cost(L R) = cost(L) + cost(R) + d_i · d_j · d_l`` for a product of the ``d_i × d_j``
+    result of ``L`` (factors i..j−1) and the ``d_j × d_l`` result of ``R`` (factors j..l−1);
+    a single factor costs nothing.
 
     Parameters
     ----------
@@ -98,18 +100,17 @@ def chain_cost(dims, order):
             f"order must use the factors 0, …, {k - 1} once each, left to right; "
             f"got {to_string(order)} with factors {leaves}"
         )
+    _check_pairs(order)
+    return formulas.chain_cost(dims, order)
 
-    def walk(node):
-        # returns (first factor, one past the last factor, cost)
-        if not isinstance(node, tuple):
-            return node, node + 1, 0
+
+def _check_pairs(node):
+    """Every product of the parenthesisation has two parts."""
+    if isinstance(node, tuple):
         if len(node) != 2:
             raise ValueError(f"each product must have two parts; got {node!r}")
-        i, j, cl = walk(node[0])
-        _, l, cr = walk(node[1])
-        return i, l, cl + cr + dims[i] * dims[j] * dims[l]
-
-    return walk(order)[2]
+        _check_pairs(node[0])
+        _check_pairs(node[1])
 
 
 def evaluate(matrices, order):
@@ -146,13 +147,7 @@ def evaluate(matrices, order):
         {f"{to_string(node)}": shape for node, shape in _products(dims, order)},
         cheaper="choose an order whose intermediates are small (chain.optimal_order)",
     )
-
-    def walk(node):
-        if not isinstance(node, tuple):
-            return mats[node]
-        return walk(node[0]) @ walk(node[1])
-
-    return walk(order)
+    return formulas.chain_product(mats, order)
 
 
 def _products(dims, order):
@@ -174,7 +169,8 @@ def _products(dims, order):
 def optimal_order(dims):
     """The cheapest parenthesisation of the chain, by dynamic programming.
 
-    Implements ``c[i, l] = min_{i<j<l} c[i, j] + c[j, l] + dᵢ d_j d_l`` with ``c[i, i+1] = 0``,
+    Implements (:func:`lecturekit.formulas.chain.cheapest_order`)
+    ``c[i, l] = min_{i<j<l} c[i, j] + c[j, l] + dᵢ d_j d_l`` with ``c[i, i+1] = 0``,
     where ``c[i, l]`` is the cheapest cost of the sub-chain of factors i..l−1. O(k³) time:
     chains of more than :data:`MAX_DP_FACTORS` factors are refused.
 
@@ -193,25 +189,7 @@ def optimal_order(dims):
             f"({MAX_DP_FACTORS**3 // 6:,} splits). Split the chain into parts, or compare "
             "chain_cost of left_to_right(k) and right_to_left(k)"
         )
-    cost = {(i, i + 1): 0 for i in range(k)}
-    split = {}
-    for length in range(2, k + 1):
-        for i in range(0, k - length + 1):
-            l = i + length
-            best = None
-            for j in range(i + 1, l):
-                c = cost[i, j] + cost[j, l] + dims[i] * dims[j] * dims[l]
-                if best is None or c < best:
-                    best, split[i, l] = c, j
-            cost[i, l] = best
-
-    def build(i, l):
-        if l == i + 1:
-            return i
-        j = split[i, l]
-        return (build(i, j), build(j, l))
-
-    return cost[0, k], build(0, k)
+    return formulas.cheapest_order(dims)
 
 
 def all_orders(k):

@@ -26,7 +26,7 @@ from ._validate import (
     weight_vector,
 )
 from .activations import get_activation
-from .network import propagate
+from .formulas.deep import forward as propagate
 from .vectorise import closure, vec
 
 

@@ -30,7 +30,7 @@ from ._validate import (
     weight_vector,
 )
 from .activations import get_activation
-from .network import propagate
+from .formulas.deep import forward as propagate
 from .vectorise import closure, kron_vec_matrix, unvec, vec
 
 #: Largest mn for which :func:`jacobian_explicit` forms the dense mn × mn matrix.

@@ -24,6 +24,7 @@ from ._validate import (
     format_bytes,
 )
 from .activations import get_activation
+from .formulas import network as formulas
 from .network import check_shapes, forward, forward_checked
 
 #: The package's one memory limit (:data:`lecturekit._validate.MAX_BYTES`, 1 GiB), under the
@@ -45,7 +46,7 @@ def dy_dwo(X, Wh, wo, f="tanh", g="identity"):
     """
     fw = forward(X, Wh, wo, f, g)
     with np.errstate(over="ignore", invalid="ignore"):
-        return finite_result(get_activation(g).df(fw.z)[:, None] * fw.Hbar, "D_w̄ᵒ y")
+        return finite_result(formulas.dy_dwo(fw.Hbar, get_activation(g).df(fw.z)), "D_w̄ᵒ y")
 
 
 def _kron_factors(m, nbar, p):
@@ -143,12 +144,7 @@ def _dy_dWh(Xbar, Wh, wo, f, g, method):
     fw = forward_checked(Xbar, Wh, wo, f, g)
     if method == "structured":
         return structured_blocks(fw, wo, f, g)[0]
-    p = Wh.shape[1]
-    gprime = g.df(fw.z)
-    left = np.kron(wo[1:][None, :], np.diag(gprime))  # wᵒᵀ ⊗ diag(g′(z)): m × mp
-    middle = np.diag(f.df(fw.A).reshape(-1, order="F"))  # diag(f′(vec A)): mp × mp
-    right = np.kron(np.eye(p), fw.Xbar)  # I_p ⊗ X̄: mp × n̄p
-    return left @ middle @ right
+    return formulas.dy_dWh_kron(fw.Xbar, wo, f.df(fw.A), g.df(fw.z))
 
 
 def structured_blocks(fw, wo, f, g):
@@ -156,12 +152,12 @@ def structured_blocks(fw, wo, f, g):
 
     Block j of ``D_W̄ʰ y`` is ``S[:, j] ⊙ X̄`` (each row of X̄ scaled) with
     ``S = (g′(z) wᵒᵀ) ⊙ f′(A)``, ``S[i, j] = ∂yᵢ/∂Aᵢⱼ`` (the bias of w̄ᵒ does not see W̄ʰ);
-    ``D_w̄ᵒ y = diag(g′(z)) H̄``. ``f``, ``g`` are Activation objects.
+    ``D_w̄ᵒ y = diag(g′(z)) H̄`` (:func:`lecturekit.formulas.network.dy_dWh`, ``dy_dwo``).
+    ``f``, ``g`` are Activation objects.
     """
-    m, nbar = fw.Xbar.shape
-    gprime = g.df(fw.z)
-    S = gprime[:, None] * f.df_from(fw.A, fw.H) * wo[1:][None, :]
-    return (S[:, :, None] * fw.Xbar[:, None, :]).reshape(m, -1), gprime[:, None] * fw.Hbar
+    dgz = g.df(fw.z)
+    dfA = f.df_from(fw.A, fw.H)
+    return formulas.dy_dWh(fw.Xbar, wo, dfA, dgz), formulas.dy_dwo(fw.Hbar, dgz)
 
 
 def dy_dw(X, Wh, wo, f="tanh", g="identity"):

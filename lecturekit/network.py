@@ -22,7 +22,23 @@ from ._validate import (
     weight_vector,
 )
 from .activations import get_activation
+from .formulas import network as formulas
+from .formulas.deep import forward as propagate
+from .formulas.deep import with_ones
 from .vectorise import closure
+
+__all__ = [
+    "Forward",
+    "InputDerivativeStep",
+    "check_shapes",
+    "forward",
+    "forward_checked",
+    "init_weights",
+    "predict",
+    "propagate",
+    "with_derivative_rows",
+    "with_ones",
+]
 
 
 class Forward(NamedTuple):
@@ -94,7 +110,7 @@ def forward(X, Wh, wo, f="tanh", g="identity") -> Forward:
     allow_complex = any(np.iscomplexobj(a) for a in (X, Wh, wo))
     Xbar, Wh, wo = check_shapes(X, Wh, wo, allow_complex=allow_complex)
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below, named
-        fw = forward_checked(Xbar, Wh, wo, get_activation(f), get_activation(g))
+        fw = Forward(Xbar, *formulas.forward(Xbar, Wh, wo, get_activation(f), get_activation(g)))
     finite_result(fw.z, "the output pre-activation z = H̄ w̄ᵒ")  # g(±inf) may look finite
     finite_result(fw.y, "the network output y")
     return fw
@@ -103,74 +119,24 @@ def forward(X, Wh, wo, f="tanh", g="identity") -> Forward:
 def forward_checked(Xbar, Wh, wo, f, g) -> Forward:
     """:func:`forward` on arrays already checked by :func:`check_shapes` (X̄ formed, f and g
     :class:`~lecturekit.activations.Activation` objects): for loops that evaluate it often."""
-    (A, z), (H, y), (Hbar,) = propagate(Xbar, [Wh, wo], [f, g])
-    return Forward(Xbar, A, H, Hbar, z, y)
-
-
-def with_ones(H, ones=None):
-    """``H̄ = [1 H]``: the constant column in front of a layer's outputs (bias first).
-
-    ``ones``, a column, replaces the ones: an input stacked with derivative rows
-    (:func:`with_derivative_rows`) has 0 there on those rows, since ∂1/∂xⱼ = 0.
-    """
-    if ones is None:
-        ones = np.ones((H.shape[0], 1), dtype=H.dtype)
-    return np.concatenate((ones, H), axis=1)
-
-
-def propagate(Xbar, weights, activations, ones=None):
-    """The network core, for any number of layers: every pre-activation and output.
-
-    Implements ``H̄⁰ = X̄``, ``Aᵏ = H̄ᵏ⁻¹ W̄ᵏ``, ``Hᵏ = fₖ(Aᵏ)``, ``H̄ᵏ = [1 Hᵏ]`` for
-    k = 1, …, L. The lecture's network is L = 2 with ``W̄² = w̄ᵒ``, ``f₂ = g``: then
-    ``A² = z`` and ``H² = y``.
-
-    The same loop carries input derivatives (a PINN's ``uₓ``, ``uₓₓ``). Write ``Wᵏ`` for
-    ``W̄ᵏ`` without its bias row and ``Hᵏ,ⱼ = ∂Hᵏ/∂xⱼ`` row by row (each row of X is one point,
-    so ``H⁰,ⱼ = Eⱼ``, every row eⱼᵀ, and ``H⁰,ⱼⱼ = 0``). The constant column does not depend
-    on x, so ``H̄ᵏ,ⱼ = [0 Hᵏ,ⱼ]``, and ``[0 H] W̄ = 0·(bias row) + H W = H W``: the bias drops
-    out of the derivative rows by itself. Stacking the rows (:func:`with_derivative_rows`)::
-
-        [H̄ᵏ⁻¹; [0 Hᵏ⁻¹,ⱼ]; [0 Hᵏ⁻¹,ⱼⱼ]] W̄ᵏ = [Aᵏ; Hᵏ⁻¹,ⱼ Wᵏ; Hᵏ⁻¹,ⱼⱼ Wᵏ] = [Aᵏ; Aᵏ,ⱼ; Aᵏ,ⱼⱼ]
-
-    is one product per layer, and the activation step maps that stack to ``[Hᵏ; Hᵏ,ⱼ; Hᵏ,ⱼⱼ]``
-    by the chain rule (:class:`InputDerivativeStep`). The stack's constant column, 1 on the
-    value rows and 0 on the derivative rows, is passed as ``ones`` and goes in front of every
-    ``Hᵏ``.
-
-    Parameters
-    ----------
-    Xbar : ndarray, shape (m, n̄)
-        ``X̄ = [1 X]``, checked (or such a matrix stacked with derivative rows).
-    weights : list of ndarray
-        ``[W̄¹, …, W̄ᴸ]``, bias row first, each with one row more than the previous width; the
-        last may be a vector (a single output).
-    activations : list of callable
-        ``[f₁, …, f_L]``: :class:`~lecturekit.activations.Activation` objects, or any step
-        ``Aᵏ ↦ Hᵏ`` such as :class:`InputDerivativeStep`.
-    ones : ndarray, shape (m, 1), optional
-        The constant column of every ``H̄ᵏ``; a column of ones if not given.
-
-    Returns
-    -------
-    As, Hs : list of ndarray
-        ``[A¹, …, Aᴸ]`` and ``[H¹, …, Hᴸ]``.
-    Hbars : list of ndarray
-        ``[H̄¹, …, H̄ᴸ⁻¹]``, the inputs of layers 2 … L (the output layer's H̄ is not needed).
-    """
-    As, Hs, Hbars = [], [], []
-    Hbar = Xbar
-    for k, (W, f) in enumerate(zip(weights, activations, strict=True)):
-        if k:
-            Hbar = with_ones(Hs[-1], ones)
-            Hbars.append(Hbar)
-        As.append(Hbar @ W)
-        Hs.append(f(As[-1]))
-    return As, Hs, Hbars
+    return Forward(Xbar, *formulas.forward(Xbar, Wh, wo, f, g))
 
 
 def with_derivative_rows(X):
     """``X̄ = [1 X]`` stacked with the rows of its input derivatives, for :func:`propagate`.
+
+    :func:`propagate` is the one forward pass for any depth,
+    :func:`lecturekit.formulas.deep.forward`: ``Aᵏ = H̄ᵏ⁻¹ W̄ᵏ``, ``Hᵏ = fₖ(Aᵏ)``,
+    ``H̄ᵏ = [1 Hᵏ]``. Write ``Wᵏ`` for ``W̄ᵏ`` without its bias row and ``Hᵏ,ⱼ = ∂Hᵏ/∂xⱼ``
+    row by row (``H⁰,ⱼ = Eⱼ``, every row eⱼᵀ, and ``H⁰,ⱼⱼ = 0``). The constant column does not
+    depend on x, so ``H̄ᵏ,ⱼ = [0 Hᵏ,ⱼ]`` and ``[0 H] W̄ = H W``: the bias drops out of the
+    derivative rows by itself. Stacked::
+
+        [H̄ᵏ⁻¹; [0 Hᵏ⁻¹,ⱼ]; [0 Hᵏ⁻¹,ⱼⱼ]] W̄ᵏ = [Aᵏ; Aᵏ,ⱼ; Aᵏ,ⱼⱼ]
+
+    is one product per layer; :class:`InputDerivativeStep` maps it to ``[Hᵏ; Hᵏ,ⱼ; Hᵏ,ⱼⱼ]``
+    by the chain rule. The constant column, 1 on the value rows and 0 on the derivative rows
+    (the first column of the result), is :func:`propagate`'s ``ones``.
 
     For X of shape m×n the result has (1 + 2n)·m rows in 1 + 2n blocks of m: ``[1 X]``, then
     ``[0 Eⱼ]`` for j = 1, …, n (``∂X̄/∂xⱼ``: every row eⱼᵀ, the point's own coordinate), then

@@ -26,9 +26,10 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validate import check_memory, choice, data_vector, finite_result
-from ..activations import get_activation, identity
+from ..activations import get_activation
+from ..formulas import network as formulas
 from ..losses import get_loss
-from ..network import check_shapes, forward, propagate
+from ..network import check_shapes, forward
 from ..vectorise import unvec
 
 # ---------------------------------------------------------------------------------------------
@@ -75,27 +76,17 @@ def _finite_gradient(value, dWh, dwo):
 
 def _loss_and_grad(Xbar, d, Wh, wo, f, g, loss, need_grad=True):
     """The four formulas of :func:`loss_and_gradient`, on validated float64 arrays."""
-    # Forward: A = X̄ W̄ʰ, H = f(A), H̄ = [1 H], z = H̄ w̄ᵒ (the network core).
-    (A, z), (H, _), (Hbar,) = propagate(Xbar, [Wh, wo], [f, identity])
+    A, H, Hbar, z, y = formulas.forward(Xbar, Wh, wo, f, g)
     if not np.all(np.isfinite(z)):
         raise _Overflow("z = H̄ w̄ᵒ overflowed")
     if loss.on == "z":  # the Bernoulli loss starts at the logits: δz = σ(z) − d
         value, dz = loss.evaluate(z, d)
     else:  # δz = D_y ℓ ⊙ g′(z)
-        value, dy = loss.evaluate(g.f(z), d)
+        value, dy = loss.evaluate(y, d)
         dz = dy * g.df(z)
     if not need_grad:
         return value, None, None
-    # Backward, from the loss end: every product is a row times a matrix.
-    dwo = dz @ Hbar  # D_w̄ᵒ ℓ = δzᵀ H̄, i.e. ∂ℓ/∂w̄ᵒ = H̄ᵀ δz
-    # δA = (δz wᵒᵀ) ⊙ f′(A), multiplied into the new array f′(A) (from H) in place: one m×p
-    # array instead of three, the pass that dominates the gradient's time at large m.
-    dA = f.df_from(A, H)
-    dA *= wo[1:]
-    dA *= dz[:, None]
-    # ∂ℓ/∂W̄ʰ = X̄ᵀ δA, evaluated as its transpose (δAᵀ X̄)ᵀ: OpenBLAS forms the long-and-thin
-    # product many times faster with the m-row factor on the right (same numbers to rounding).
-    dWh = (dA.T @ Xbar).T
+    dWh, dwo = formulas.gradient(Xbar, wo, Hbar, f.df_from(A, H), dz)
     return value, dWh, dwo
 
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from .._validate import ArrayTooLarge, check_memory, integer, points, real
 from ..activations import get_activation, identity
+from ..formulas.activations import TABLE
 from ..inverse.least_squares import gradient_cosine
 from ..network import InputDerivativeStep, propagate, with_derivative_rows
 from ..train.optimisers import Adam
@@ -45,41 +46,10 @@ def relative_l2(u, u_exact):
     return float(np.linalg.norm(u - u_exact) / np.linalg.norm(u_exact))
 
 
-# --- activations and their first three derivatives ------------------------------------------
-
-
-def _tanh_derivs(A, third):
-    t = np.tanh(A)
-    d1 = 1.0 - t * t
-    d2 = -2.0 * t * d1
-    d3 = d1 * (6.0 * t * t - 2.0) if third else None
-    return t, d1, d2, d3
-
-
 def _make_derivs(act):
-    """Return ``A ↦ (f, f′, f″, f‴)`` for a smooth activation (f‴ feeds the reverse sweep)."""
-    if act.name == "tanh":
-        return _tanh_derivs
-    if act.name == "sigmoid":
-
-        def sig(A, third):
-            s = act.f(A)
-            d1 = s * (1.0 - s)
-            d2 = d1 * (1.0 - 2.0 * s)
-            d3 = d1 * (1.0 - 6.0 * s + 6.0 * s * s) if third else None
-            return s, d1, d2, d3
-
-        return sig
-    if act.name == "softplus":
-        sigmoid = get_activation("sigmoid")
-
-        def soft(A, third):
-            s = sigmoid.f(A)
-            d2 = s * (1.0 - s)
-            d3 = d2 * (1.0 - 2.0 * s) if third else None
-            return act.f(A), s, d2, d3
-
-        return soft
+    """``A ↦ (f, f′, f″, f‴)`` for a smooth activation, from the one activation table."""
+    if act.name in ("tanh", "sigmoid", "softplus"):
+        return TABLE[act.name].stack
     raise ValueError(
         f"a PINN needs a smooth activation with f′, f″ and f‴ (tanh, sigmoid or softplus); "
         f"got {act.name!r}"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_memory, integer, points, real
+from .._validate import integer, points, real
 from ..activations import get_activation, identity
 from ..formulas.activations import TABLE
 from ..network import InputDerivativeStep, propagate, with_derivative_rows
@@ -31,6 +31,7 @@ from ..vectorise import closure
 from .finish import check_finish_memory, levenberg_marquardt_finish, single_threaded_blas
 from .loss import PINNLoss
 from .trainer import Recorder, adam_phase, lbfgs_finish, penalty_of, phi, summarise
+from .uncertainty import parameter_uncertainty
 
 
 def relative_l2(u, u_exact):
@@ -407,32 +408,6 @@ class PINN:
             raise ValueError(
                 "parameter_uncertainty needs a fitted inverse problem: fit with data and params"
             )
+        sigma = None if sigma is None else real(sigma, "sigma", minimum=0.0)
         theta = np.concatenate([self._theta, list(self._params.values())])
-        M, P = len(problem.X), theta.size
-        check_memory(
-            f"the linearised covariance at M = {M} residuals, P = {P} unknowns",
-            {"J = D_θ ρ": (M, P), "A = J̃ᵀJ̃ + Λ̃": (P, P), "A⁻¹": (P, P)},
-        )
-        rho, J = problem.residuals(theta)
-        s = np.sqrt(problem.weights["data"] / problem.data_rows.size)
-        J, rho, Lam = J / s, rho / s, self._penalty / s**2
-        A = J.T @ J + np.diag(Lam)
-        Ainv = np.linalg.inv(A)
-        Jd = J[problem.data_rows]
-        e = rho[problem.data_rows]
-        dof = problem.data_rows.size - float(np.trace(Jd @ Ainv @ Jd.T))
-        if sigma is None:
-            sigma2 = float(e @ e) / dof
-        else:
-            sigma2 = real(sigma, "sigma", minimum=0.0) ** 2
-        idx = problem.n_net + np.arange(len(problem.param_names))
-        laplace = sigma2 * np.diag(Ainv)[idx]
-        AJ = Ainv[idx] @ Jd.T
-        sandwich = sigma2 * np.sum(AJ * AJ, axis=1)
-        names = problem.param_names
-        return {
-            "laplace": {k: float(np.sqrt(v)) for k, v in zip(names, laplace, strict=True)},
-            "sandwich": {k: float(np.sqrt(v)) for k, v in zip(names, sandwich, strict=True)},
-            "sigma": float(np.sqrt(sigma2)),
-            "dof": dof,
-        }
+        return parameter_uncertainty(problem, theta, self._penalty, sigma)

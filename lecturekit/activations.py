@@ -1,5 +1,8 @@
 """Element-wise activation functions with their first and second derivatives.
 
+The numbers come from the one activation table, :mod:`lecturekit.formulas.activations`
+(f, f′, f″ and f‴); this module adds the sympy expression, the name lookup and the checks.
+
 Each activation ``φ`` acts on scalars; applied to a vector or matrix it acts entry by entry,
 so its Jacobian is ``D_x φ(x) = diag(φ′(x))``. Every activation carries the same function as a
 sympy expression, so the numeric derivatives can be checked against symbolic ones.
@@ -14,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import sympy as sp
 
 from ._validate import choice
+from .formulas import activations as _table
+from .formulas.activations import TABLE
 
 _z = sp.Symbol("z", real=True)
 
@@ -69,86 +73,31 @@ class Activation:
 z = _z
 
 
-def _sigmoid(z):
-    z = np.asarray(z)
-    if np.iscomplexobj(z):
-        # σ(z) = (1 + tanh(z/2))/2 is analytic, so complex steps pass through it.
-        return 0.5 * (1.0 + np.tanh(0.5 * z))
-    # exp(-|z|) never overflows; both branches give σ(z) exactly.
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _dsigmoid(z):
-    s = _sigmoid(z)
-    return s * (1.0 - s)
-
-
-def _d2sigmoid(z):
-    s = _sigmoid(z)
-    return s * (1.0 - s) * (1.0 - 2.0 * s)
-
-
-def _softplus(z):
-    z = np.asarray(z)
-    if np.iscomplexobj(z):
-        # log(1 + e^z) = max(Re z, 0) + log(e^-max + e^(z-max)), without overflow.
-        shift = np.maximum(z.real, 0.0)
-        return shift + np.log(np.exp(-shift) + np.exp(z - shift))
-    return np.logaddexp(0.0, z)
-
-
-def _tanh_d1(z):
-    t = np.tanh(z)
-    return 1.0 - t * t
-
-
-def _tanh_d2(z):
-    t = np.tanh(z)
-    return -2.0 * t * (1.0 - t * t)
-
-
-def _zeros(z):
-    return np.zeros(np.shape(z))
-
-
-def _ones(z):
-    return np.ones(np.shape(z))
-
-
-def _step(z):
-    # Heaviside with H(0) = 0, the perceptron's convention.
-    return (np.asarray(z) > 0).astype(float)
+def _entry(name):
+    e = TABLE[name]
+    return e.f, e.d1, e.d2
 
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in [
-        Activation(
-            "identity", lambda z: np.asarray(z) * 1.0, _ones, _zeros, _z, df_of_output=_ones
-        ),
-        Activation("heaviside", _step, _zeros, _zeros, sp.Heaviside(_z, 0), smooth=False),
+        Activation("identity", *_entry("identity"), _z, df_of_output=_table.ones),
+        Activation("heaviside", *_entry("heaviside"), sp.Heaviside(_z, 0), smooth=False),
         Activation(
             "sigmoid",
-            _sigmoid,
-            _dsigmoid,
-            _d2sigmoid,
+            *_entry("sigmoid"),
             1 / (1 + sp.exp(-_z)),
             df_of_output=lambda s: s * (1.0 - s),  # σ′ = σ(1 − σ)
         ),
-        Activation(
-            "tanh", np.tanh, _tanh_d1, _tanh_d2, sp.tanh(_z), df_of_output=lambda t: 1.0 - t * t
-        ),
+        Activation("tanh", *_entry("tanh"), sp.tanh(_z), df_of_output=lambda t: 1.0 - t * t),
         Activation(
             "relu",
-            lambda z: np.maximum(np.asarray(z), 0.0),
-            _step,
-            _zeros,
+            *_entry("relu"),
             sp.Max(0, _z),
             smooth=False,
-            df_of_output=_step,  # relu(z) > 0 exactly when z > 0
+            df_of_output=_table.step,  # relu(z) > 0 exactly when z > 0
         ),
-        Activation("softplus", _softplus, _sigmoid, _dsigmoid, sp.log(1 + sp.exp(_z))),
+        Activation("softplus", *_entry("softplus"), sp.log(1 + sp.exp(_z))),
     ]
 }
 ACTIVATIONS["logistic"] = ACTIVATIONS["sigmoid"]

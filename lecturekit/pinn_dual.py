@@ -8,11 +8,23 @@ seeds ``s = (u, uₓ, uₓₓ, p₁, p₂, …)`` — forward-mode differentiati
 
 The residual must act point by point (entry i of r depends on entry i of u, uₓ, uₓₓ and on p),
 which is what a differential equation evaluated at collocation points does.
+
+Why dual numbers here and not the reverse-mode engine of chapter 6 (:mod:`lecturekit.autodiff`):
+the residual has a handful of inputs per point (u, uₓ, uₓₓ and a few p) and one output per
+point, and the loss needs every partial at every point (the rows of the residual's Jacobian, not
+one vector–Jacobian product). Forward mode with s seeds gets them all in one vectorised numpy
+pass costing about s + 1 evaluations on whole arrays, with no graph; reverse mode would record a
+graph per evaluation and sweep it once per seed direction summed over points, and could not give
+the per-point partials without one sweep per point. The two engines answer different questions:
+autodiff the gradient of one scalar through a long chain (chapter 6), dual numbers the few local
+partials of a point-wise formula.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from .formulas.activations import tanh_stack
 
 __all__ = ["Dual", "SUPPORTED_UFUNCS"]
 
@@ -74,8 +86,8 @@ def _divide(a, b):
 
 def _tanh_rule(a):
     v, t = _parts(a)
-    th = np.tanh(v)
-    return _combine(th, (1.0 - th * th, t))
+    th, d1, _, _ = tanh_stack(v, third=False)  # f and f′ from one tanh, from the table
+    return _combine(th, (d1, t))
 
 
 _RULES = {

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import finite_array, points, real, shape_str
+from ..formulas.pinn import gradient_from_jacobian, gradient_seeds, residual_scale
 from ..pinn_dual import Dual
 
 TERMS = ("pde", "bc", "data")
@@ -310,18 +311,43 @@ class PINNLoss:
         rho : ndarray, shape (M,)
         J : ndarray, shape (M, P), or None if ``jacobian`` is False
         """
-        net = self.net
-        Ws = net.unflatten(theta[: self.n_net])
+        rho, (Ws, cache, seeds, Jp), _ = self._walk(theta, keep=jacobian)
+        if not jacobian:
+            return rho, None
+        return rho, np.hstack([self.net.backward(Ws, cache, *seeds, per_point=True), Jp])
+
+    def evaluate(self, theta, grad):
+        """``(terms, ∇L)`` at θ (``∇L`` None unless ``grad``); remembers θ and terms in ``last``.
+
+        ``∇L = 2Jᵀρ`` (:mod:`lecturekit.formulas.pinn`) by one reverse sweep seeded with
+        ``2ρᵢ·∂ρᵢ/∂(u, uₓ, uₓₓ)``, without forming J: J costs one sweep row per point
+        (``per_point``, an M×P matrix, which ``benchmarks/pinn.py``'s Adam phase would pay at
+        every step for nothing), the product one sweep summed over points.
+        """
+        rho, (Ws, cache, seeds, Jp), terms = self._walk(theta, keep=grad)
+        if not grad:
+            return terms, None
+        gW = self.net.backward(Ws, cache, *gradient_seeds(rho, seeds))
+        g = np.concatenate([gW, gradient_from_jacobian(Jp, rho)])
+        self.last = (theta.copy(), terms)
+        return terms, g
+
+    def _walk(self, theta, keep):
+        """One walk over the loss terms at θ: the scaled residual vector ρ, what its Jacobian
+        needs (the layers' cache, the seeds ``∂ρ/∂u, ∂ρ/∂uₓ, ∂ρ/∂uₓₓ`` and ``∂ρ/∂p``) and the
+        unweighted terms (mean squares) with their weighted total."""
+        Ws = self.net.unflatten(theta[: self.n_net])
         p = theta[self.n_net :]
-        u, ux, uxx, cache = net.propagate(Ws, self.X, keep=jacobian)
+        u, ux, uxx, cache = self.net.propagate(Ws, self.X, keep=keep)
         w = self.weights
-        rho = np.zeros(len(self.X))
+        rho, Jp = np.zeros(len(self.X)), np.zeros((len(self.X), p.size))
         su, sux, suxx = np.zeros_like(u), np.zeros_like(ux), np.zeros_like(uxx)
-        Jp = np.zeros((len(self.X), p.size))
+        terms = {}
         if self.residual is not None:
             c = self.col
             r, dr_u, dr_ux, dr_uxx, dr_p = self._eval_residual(u[c], ux[c], uxx[c], p)
-            s = np.sqrt(w["pde"] / r.size)
+            terms["pde"] = float(np.mean(r * r))
+            s = residual_scale(w["pde"], r.size)
             rho[c], su[c], sux[c], suxx[c], Jp[c] = (
                 s * r,
                 s * dr_u,
@@ -329,64 +355,22 @@ class PINNLoss:
                 s * dr_uxx,
                 s * dr_p.T,
             )
+        if self.conditions:
+            terms["bc"] = 0.0
         for cond in self.conditions:
-            s = np.sqrt(w["bc"] / cond.rows.size)
             val = u[cond.rows] if cond.k == 0 else ux[cond.rows, cond.axis]
-            rho[cond.rows] = s * (val - cond.value)
+            e = val - cond.value
+            terms["bc"] += float(np.mean(e * e))
+            s = residual_scale(w["bc"], e.size)
+            rho[cond.rows] = s * e
             if cond.k == 0:
                 su[cond.rows] = s
             else:
                 sux[cond.rows, cond.axis] = s
         if self.data_rows is not None:
-            s = np.sqrt(w["data"] / self.data_rows.size)
-            rho[self.data_rows] = s * (u[self.data_rows] - self.u_obs)
-            su[self.data_rows] = s
-        if not jacobian:
-            return rho, None
-        J = np.hstack([net.backward(Ws, cache, su, sux, suxx, per_point=True), Jp])
-        return rho, J
-
-    def evaluate(self, theta, grad):
-        """``(terms, ∇L)`` at θ (``∇L`` None unless ``grad``); remembers θ and terms in ``last``."""
-        net = self.net
-        Ws = net.unflatten(theta[: self.n_net])
-        p = theta[self.n_net :]
-        u, ux, uxx, cache = net.propagate(Ws, self.X, keep=grad)
-        w = self.weights
-        gu = np.zeros_like(u)
-        gux = np.zeros_like(ux)
-        guxx = np.zeros_like(uxx)
-        gp = np.zeros_like(p)
-        terms = {}
-        if self.residual is not None:
-            c = self.col
-            r, dr_u, dr_ux, dr_uxx, dr_p = self._eval_residual(u[c], ux[c], uxx[c], p)
-            terms["pde"] = float(np.mean(r * r))
-            s = (2.0 * w["pde"] / r.size) * r
-            gu[c] = s * dr_u
-            gux[c] = s[:, None] * dr_ux
-            guxx[c] = s[:, None] * dr_uxx
-            gp += dr_p @ s
-        if self.conditions:
-            bc = 0.0
-            for cond in self.conditions:
-                val = u[cond.rows] if cond.k == 0 else ux[cond.rows, cond.axis]
-                e = val - cond.value
-                bc += float(np.mean(e * e))
-                s = (2.0 * w["bc"] / e.size) * e
-                if cond.k == 0:
-                    gu[cond.rows] += s
-                else:
-                    gux[cond.rows, cond.axis] += s
-            terms["bc"] = bc
-        if self.data_rows is not None:
             e = u[self.data_rows] - self.u_obs
             terms["data"] = float(np.mean(e * e))
-            gu[self.data_rows] += (2.0 * w["data"] / e.size) * e
+            s = residual_scale(w["data"], e.size)
+            rho[self.data_rows], su[self.data_rows] = s * e, s
         terms["total"] = float(sum(w[k] * v for k, v in terms.items()))
-        if not grad:
-            return terms, None
-        gW = net.backward(Ws, cache, gu, gux, guxx)
-        g = np.concatenate([gW, gp])
-        self.last = (theta.copy(), terms)
-        return terms, g
+        return rho, (Ws, cache, (su, sux, suxx), Jp), terms

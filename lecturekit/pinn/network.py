@@ -21,19 +21,17 @@ The loss is :class:`lecturekit.pinn.loss.PINNLoss`.
 
 from __future__ import annotations
 
-import time
-import warnings
-
 import numpy as np
 
-from .._validate import ArrayTooLarge, check_memory, integer, points, real
+from .._validate import integer, points, real
 from ..activations import get_activation, identity
-from ..inverse.least_squares import gradient_cosine
+from ..formulas.activations import TABLE
 from ..network import InputDerivativeStep, propagate, with_derivative_rows
-from ..train.optimisers import Adam
 from ..vectorise import closure
 from .finish import check_finish_memory, levenberg_marquardt_finish, single_threaded_blas
-from .loss import TERMS, PINNLoss
+from .loss import PINNLoss
+from .trainer import Recorder, adam_phase, lbfgs_finish, penalty_of, phi, summarise
+from .uncertainty import parameter_uncertainty
 
 
 def relative_l2(u, u_exact):
@@ -45,57 +43,14 @@ def relative_l2(u, u_exact):
     return float(np.linalg.norm(u - u_exact) / np.linalg.norm(u_exact))
 
 
-# --- activations and their first three derivatives ------------------------------------------
-
-
-def _tanh_derivs(A, third):
-    t = np.tanh(A)
-    d1 = 1.0 - t * t
-    d2 = -2.0 * t * d1
-    d3 = d1 * (6.0 * t * t - 2.0) if third else None
-    return t, d1, d2, d3
-
-
 def _make_derivs(act):
-    """Return ``A ↦ (f, f′, f″, f‴)`` for a smooth activation (f‴ feeds the reverse sweep)."""
-    if act.name == "tanh":
-        return _tanh_derivs
-    if act.name == "sigmoid":
-
-        def sig(A, third):
-            s = act.f(A)
-            d1 = s * (1.0 - s)
-            d2 = d1 * (1.0 - 2.0 * s)
-            d3 = d1 * (1.0 - 6.0 * s + 6.0 * s * s) if third else None
-            return s, d1, d2, d3
-
-        return sig
-    if act.name == "softplus":
-        sigmoid = get_activation("sigmoid")
-
-        def soft(A, third):
-            s = sigmoid.f(A)
-            d2 = s * (1.0 - s)
-            d3 = d2 * (1.0 - 2.0 * s) if third else None
-            return act.f(A), s, d2, d3
-
-        return soft
+    """``A ↦ (f, f′, f″, f‴)`` for a smooth activation, from the one activation table."""
+    if act.name in ("tanh", "sigmoid", "softplus"):
+        return TABLE[act.name].stack
     raise ValueError(
         f"a PINN needs a smooth activation with f′, f″ and f‴ (tanh, sigmoid or softplus); "
         f"got {act.name!r}"
     )
-
-
-def _cosine(problem, theta, penalty):
-    """The stationarity of ``Φ = ‖ρ‖² + θᵀΛθ`` without units (MINPACK's cosine; NaN if J is
-    too large to form, so that convergence is then never claimed)."""
-    try:
-        check_finish_memory(len(problem.X), theta.size, penalty)
-    except ArrayTooLarge:
-        return float("nan")
-    with np.errstate(all="ignore"):
-        rho, J = problem.residuals(theta)
-        return gradient_cosine(J, rho, theta, penalty)
 
 
 # --- the network ------------------------------------------------------------------------------
@@ -395,71 +350,17 @@ class PINN:
     def _optimise(
         self, problem, adam_steps, finish, finish_steps, lam, tols, progress, lr, callback
     ):
-        from tqdm.auto import tqdm
-
+        """The phases of :meth:`fit`: Adam, then the finish (LM, L-BFGS or none)."""
         gtol, ftol = tols
-
-        names = problem.param_names
-        n_net = problem.n_net
-        theta = problem.theta0.copy()
-        # Λ = diag(penalty): λ·w_data/m on the network's weights, 0 on the physical parameters.
-        penalty = np.zeros_like(theta)
-        if lam:
-            penalty[:n_net] = lam * problem.weights["data"] / problem.data_rows.size
+        theta, penalty = problem.theta0.copy(), penalty_of(problem, lam)
         if finish == "lm":  # refused before Adam spends any time, and before J is formed
             check_finish_memory(len(problem.X), theta.size, penalty)
-
-        def objective(th):
-            """Φ(θ) = L(θ) + θᵀΛθ and ∇Φ = ∇L + 2Λθ."""
-            L, g = problem(th)
-            return L + float(penalty @ (th * th)), g + 2.0 * penalty * th
-
-        hist = {"total": [], "time": []}
-        keys = [k for k in TERMS if k in problem.terms(theta)]
-        for k in keys + names:
-            hist[k] = []
         total = adam_steps + (finish_steps if finish else 0)
-        bar = tqdm(total=total, disable=not progress, desc="PINN", mininterval=0.5)  # ≤ 2 redraws/s
-        clock = {"start": time.perf_counter(), "paused": 0.0}
-
-        def record(terms, th, phase, step):
-            now = time.perf_counter()
-            hist["time"].append(now - clock["start"] - clock["paused"])
-            hist["total"].append(terms["total"])
-            for k in keys:
-                hist[k].append(terms[k])
-            for i, k in enumerate(names):
-                hist[k].append(float(th[n_net + i]))
-            bar.update(1)
-            if progress and (step % 50 == 0):
-                shown = {k: f"{terms[k]:.2e}" for k in keys}
-                shown.update({k: f"{th[n_net + i]:.4g}" for i, k in enumerate(names)})
-                bar.set_postfix(shown, refresh=False)
-            if callback is not None:
-                self._theta = th[:n_net].copy()
-                t0 = time.perf_counter()
-                callback(step, phase)
-                clock["paused"] += time.perf_counter() - t0
-
-        def stop(step, phase, what):
-            bar.close()
-            raise FloatingPointError(
-                f"PINN training diverged at {phase} step {step}: {what} is not finite. "
-                f"Lower the learning rate lr (now {lr:g}), scale the loss terms with `weights`, "
-                "or start from other initial weights (seed)."
-            )
-
-        phi_start = objective(theta)[0]
+        record = Recorder(self, problem, total, progress, lr, callback)
+        phi_start = phi(problem, penalty)(theta)[0]
         if not np.isfinite(phi_start):
-            stop(0, "the start", "the loss")
-        adam = Adam(lr)  # the warm start, with the defaults β₁ = 0.9, β₂ = 0.999, ε = 1e-8
-        for t in range(1, adam_steps + 1):
-            terms, g = problem.evaluate(theta, grad=True)
-            g = g + 2.0 * penalty * theta
-            if not (np.isfinite(terms["total"]) and np.all(np.isfinite(g))):
-                stop(t, "Adam", "the loss or its gradient")
-            adam.step([theta], [g])
-            record(terms, theta, "adam", t)
+            record.stop(0, "the start", "the loss")
+        adam_phase(problem, theta, penalty, adam_steps, lr, record)
         info = {"adam_steps": adam_steps, "finish": finish, "lam": lam, "gtol": gtol, "ftol": ftol}
         if finish == "lm":
             theta, lm_info = levenberg_marquardt_finish(
@@ -470,75 +371,20 @@ class PINN:
                 (gtol, ftol * phi_start),
                 record,
                 adam_steps,
-                stop,
+                record.stop,
             )
             info |= lm_info
         elif finish == "lbfgs":
-            info |= self._lbfgs(
-                problem, objective, penalty, theta, finish_steps, gtol, record, adam_steps
+            theta, lbfgs_info = lbfgs_finish(
+                problem, theta, penalty, finish_steps, gtol, record, adam_steps
             )
-            theta = info.pop("theta")
-        bar.update(max(0, total - bar.n))
-        bar.close()
-        phi, g = objective(theta)
-        info["loss"] = phi
-        info["grad_norm"] = float(np.max(np.abs(g)))
-        info["grad_cosine"] = _cosine(problem, theta, penalty)
-        if finish is None:
-            info |= {"converged": info["grad_cosine"] <= gtol, "reason": "adam_steps"}
-        if not info["converged"]:
-            warnings.warn(
-                f"PINN fit did not converge: {info['reason']} (cosine of the gradient "
-                f"{info['grad_cosine']:.2e} > gtol = {gtol:g}); the result is where the "
-                "iterations stopped",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-        self.fit_info = info
+            info |= lbfgs_info
+        self.history = record.close()
+        self.fit_info = summarise(problem, theta, penalty, info, gtol)
+        n_net = problem.n_net
         self._theta = theta[:n_net].copy()
-        self._params = {k: float(theta[n_net + i]) for i, k in enumerate(names)}
-        self.history = {k: np.asarray(v) for k, v in hist.items()}
+        self._params = {k: float(theta[n_net + i]) for i, k in enumerate(problem.param_names)}
         self._problem, self._penalty = problem, penalty
-
-    def _lbfgs(self, problem, objective, penalty, theta, max_steps, gtol, record, step0):
-        """scipy's L-BFGS-B on Φ, stopped by the same criterion: the cosine ≤ gtol."""
-        from scipy.optimize import minimize
-
-        count = {"it": 0, "cosine": np.inf}
-
-        def after_iteration(xk):
-            count["it"] += 1
-            last = problem.last
-            same = last is not None and np.array_equal(last[0], xk)
-            record(last[1] if same else problem.terms(xk), xk, "lbfgs", step0 + count["it"])
-            count["cosine"] = _cosine(problem, xk, penalty)
-            if count["cosine"] <= gtol:
-                raise StopIteration  # scipy ends the run and returns this iterate
-
-        res = minimize(
-            objective,
-            theta,
-            jac=True,
-            method="L-BFGS-B",
-            callback=after_iteration,
-            # ftol = gtol = 0: stop on the cosine (the callback), not on a small relative
-            # change of Φ, which a slow descent also shows, nor on L-BFGS-B's absolute pgtol.
-            options={
-                "maxiter": max_steps,
-                "maxfun": 2 * max_steps + 10,
-                "maxcor": 50,
-                "ftol": 0.0,
-                "gtol": 0.0,
-            },
-        )
-        converged = bool(_cosine(problem, res.x, penalty) <= gtol)
-        return {
-            "theta": res.x,
-            "finish_iterations": int(res.nit),
-            "finish_evaluations": int(res.nfev),
-            "converged": converged,
-            "reason": "gradient" if converged else f"L-BFGS-B: {res.message}",
-        }
 
     def parameter_uncertainty(self, sigma=None):
         """Linearised standard errors of the physical parameters at the fitted θ̂.
@@ -562,32 +408,6 @@ class PINN:
             raise ValueError(
                 "parameter_uncertainty needs a fitted inverse problem: fit with data and params"
             )
+        sigma = None if sigma is None else real(sigma, "sigma", minimum=0.0)
         theta = np.concatenate([self._theta, list(self._params.values())])
-        M, P = len(problem.X), theta.size
-        check_memory(
-            f"the linearised covariance at M = {M} residuals, P = {P} unknowns",
-            {"J = D_θ ρ": (M, P), "A = J̃ᵀJ̃ + Λ̃": (P, P), "A⁻¹": (P, P)},
-        )
-        rho, J = problem.residuals(theta)
-        s = np.sqrt(problem.weights["data"] / problem.data_rows.size)
-        J, rho, Lam = J / s, rho / s, self._penalty / s**2
-        A = J.T @ J + np.diag(Lam)
-        Ainv = np.linalg.inv(A)
-        Jd = J[problem.data_rows]
-        e = rho[problem.data_rows]
-        dof = problem.data_rows.size - float(np.trace(Jd @ Ainv @ Jd.T))
-        if sigma is None:
-            sigma2 = float(e @ e) / dof
-        else:
-            sigma2 = real(sigma, "sigma", minimum=0.0) ** 2
-        idx = problem.n_net + np.arange(len(problem.param_names))
-        laplace = sigma2 * np.diag(Ainv)[idx]
-        AJ = Ainv[idx] @ Jd.T
-        sandwich = sigma2 * np.sum(AJ * AJ, axis=1)
-        names = problem.param_names
-        return {
-            "laplace": {k: float(np.sqrt(v)) for k, v in zip(names, laplace, strict=True)},
-            "sandwich": {k: float(np.sqrt(v)) for k, v in zip(names, sandwich, strict=True)},
-            "sigma": float(np.sqrt(sigma2)),
-            "dof": dof,
-        }
+        return parameter_uncertainty(problem, theta, self._penalty, sigma)

@@ -2,7 +2,9 @@
 
 * :mod:`~lecturekit.train.gradient`: ``loss_and_gradient`` (the four formulas), ``loss_value``,
   the explicit product ``D_y ℓ · D_w̄ y`` and its symbolic proof;
-* :mod:`~lecturekit.train.optimisers`: gradient descent, the heavy ball, Adam;
+* :mod:`~lecturekit.train.optimisers`: gradient descent, the heavy ball, Adam (their update
+  rules are :mod:`lecturekit.formulas.optimisers`);
+* :mod:`~lecturekit.train.loop`: ``descend``, the step loop shared with the PINN's Adam phase;
 * :mod:`~lecturekit.train.training`: ``fit``, the training loop with its divergence handling.
 """
 

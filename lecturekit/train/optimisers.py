@@ -3,7 +3,8 @@
 Shared by network training (:func:`lecturekit.train.fit`) and PINN training
 (:meth:`lecturekit.pinn.PINN.fit`). Each optimiser updates a list of parameter arrays in place
 from their column gradients ``G = (D_w̄ J)ᵀ`` (the transpose of the derivative, see the errata
-section labelled ``errata-gd-transpose`` in the book); η is the learning rate.
+section labelled ``errata-gd-transpose`` in the book); η is the learning rate. The update
+rules are :mod:`lecturekit.formulas.optimisers`; the classes check the settings and keep the state.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import choice, real
+from ..formulas.optimisers import adam_step, momentum_step, sgd_step
 
 
 def _rate(lr):
@@ -34,7 +36,7 @@ class SGD:
     def step(self, params, grads):
         """Update every array of ``params`` in place by its gradient in ``grads``."""
         for w, G in zip(params, grads, strict=True):
-            w -= self.lr * G
+            w[...] = sgd_step(w, G, self.lr)
 
 
 class Momentum:
@@ -51,10 +53,8 @@ class Momentum:
         """Update every array of ``params`` in place, with one velocity per array."""
         if self.v is None:
             self.v = [np.zeros_like(w) for w in params]
-        for w, G, v in zip(params, grads, self.v, strict=True):
-            v *= self.beta
-            v += G
-            w -= self.lr * v
+        for k, (w, G) in enumerate(zip(params, grads, strict=True)):
+            w[...], self.v[k] = momentum_step(w, self.v[k], G, self.lr, self.beta)
 
 
 class Adam:
@@ -79,15 +79,10 @@ class Adam:
             self.m1 = [np.zeros_like(w) for w in params]
             self.m2 = [np.zeros_like(w) for w in params]
         self.t += 1
-        b1, b2 = self.b1, self.b2
-        for w, G, m1, m2 in zip(params, grads, self.m1, self.m2, strict=True):
-            m1 *= b1
-            m1 += (1 - b1) * G
-            m2 *= b2
-            m2 += (1 - b2) * G * G
-            m1_hat = m1 / (1 - b1**self.t)
-            m2_hat = m2 / (1 - b2**self.t)
-            w -= self.lr * m1_hat / (np.sqrt(m2_hat) + self.eps)
+        for k, (w, G) in enumerate(zip(params, grads, strict=True)):
+            w[...], self.m1[k], self.m2[k] = adam_step(
+                w, self.m1[k], self.m2[k], G, self.t, self.lr, self.b1, self.b2, self.eps
+            )
 
 
 def make_optimiser(name, lr, momentum=0.9, betas=(0.9, 0.999), eps=1e-8):

@@ -17,6 +17,7 @@ import numpy as np
 
 from .._validate import function, integer, real
 from .gradient import _loss_and_grad, _Overflow, _overflow_error, _prepare
+from .loop import descend
 from .optimisers import make_optimiser
 
 
@@ -164,35 +165,77 @@ def fit(
     TrainResult
     """
     Xbar, d, Wh, wo, f, g, lossf = _prepare(X, d, Wh, wo, f, g, loss)
-    m = Xbar.shape[0]
-    if m == 0:
-        raise ValueError("fit needs at least one observation; X has m = 0 rows")
-    epochs = integer(epochs, "epochs", minimum=1)
-    lam = real(lam, "lam (the Tikhonov weight λ)", minimum=0.0)
-    if batch_size is None:
-        batch_size = m
-    batch_size = integer(batch_size, "batch_size", minimum=1)
-    if batch_size > m:
-        raise ValueError(
-            f"batch_size must be at most m = {m} (the rows of X); got {batch_size}. "
-            "Use batch_size=None for full-batch gradient descent."
-        )
+    epochs, lam, batch_size = _check_sizes(Xbar.shape[0], epochs, lam, batch_size)
     opt = make_optimiser(optimizer, lr, momentum, betas, eps)
     if not (progress is True or progress is False or progress == "auto"):
         raise ValueError(f'progress must be True, False or "auto"; got {progress!r}')
     function(callback, "callback", "callback(epoch, Wh, wo, J)", optional=True)
 
-    params = [Wh.copy(), wo.copy()]
-    rng = np.random.default_rng(seed)
-    full = batch_size == m
+    run = _Run(_objective(Xbar, d, f, g, lossf, lam), [Wh.copy(), wo.copy()], lr)
+    m, rng = Xbar.shape[0], np.random.default_rng(seed)
     # Full batch: each step evaluates J at the previous epoch's weights anyway, so without a
     # callback only the final epoch needs a separate evaluation.
-    reuse = full and callback is None
+    reuse = batch_size == m and callback is None
+    bar = _progress_bar(epochs) if progress is True else None
+    for epoch in range(1, epochs + 1):
+        batches = _batches(rng, m, batch_size)
+        cause, J_epoch = run.epoch(
+            epoch, opt, batches, reuse, evaluate=not reuse or epoch == epochs
+        )
+        run.warn_growth()
+        if cause is not None:
+            break
+        run.record(J_epoch)
+        run.warn_growth()
+        bar = _show_progress(bar, progress, epoch, epochs, run.elapsed, J_epoch)
+        if callback is not None and callback(epoch, run.params[0], run.params[1], J_epoch):
+            break
+    if bar is not None:
+        bar.close()
+    if cause is not None:
+        run.roll_back(cause, epoch, reuse)
+    elif np.isnan(run.history[-1]):
+        run.history[-1] = run.evaluate()  # a reused-evaluation slot the run did not reach
+    return run.result(diverged=cause is not None)
 
-    def objective_and_grad(rows, need_grad=True):
+
+def _check_sizes(m, epochs, lam, batch_size):
+    """``epochs``, λ and the batch size, checked (None means the full batch, m)."""
+    if m == 0:
+        raise ValueError("fit needs at least one observation; X has m = 0 rows")
+    epochs = integer(epochs, "epochs", minimum=1)
+    lam = real(lam, "lam (the Tikhonov weight λ)", minimum=0.0)
+    batch_size = integer(m if batch_size is None else batch_size, "batch_size", minimum=1)
+    if batch_size > m:
+        raise ValueError(
+            f"batch_size must be at most m = {m} (the rows of X); got {batch_size}. "
+            "Use batch_size=None for full-batch gradient descent."
+        )
+    return epochs, lam, batch_size
+
+
+def _batches(rng, m, batch_size):
+    """One epoch's batches of rows: [None] (all m rows, in order) or a fresh permutation's."""
+    if batch_size == m:
+        return [None]
+    order = rng.permutation(m)
+    return [order[start : start + batch_size] for start in range(0, m, batch_size)]
+
+
+def _objective(Xbar, d, f, g, lossf, lam):
+    """``(params, rows, need_grad) ↦ (J_B, G)``: ``ℓ_B / b + (λ/2m)‖w̄‖²`` and its gradient.
+
+    The value is inf (and G None) when the forward pass overflows.
+    """
+    m = Xbar.shape[0]
+
+    def objective(params, rows, need_grad=True):
         Xb = Xbar if rows is None else Xbar[rows]
         db = d if rows is None else d[rows]
-        value, dWh, dwo = _loss_and_grad(Xb, db, *params, f, g, lossf, need_grad)
+        try:
+            value, dWh, dwo = _loss_and_grad(Xb, db, *params, f, g, lossf, need_grad)
+        except _Overflow:
+            return np.inf, None
         b = Xb.shape[0]
         J = value / b + (0.5 * lam / m * _penalty(*params) if lam else 0.0)
         if not need_grad:
@@ -202,124 +245,127 @@ def fit(
             grads = [G + (lam / m) * q for G, q in zip(grads, params, strict=True)]
         return J, grads
 
-    def evaluate():
-        try:
-            return objective_and_grad(None, need_grad=False)[0]
-        except _Overflow:
-            return np.inf
+    return objective
 
-    def finite(*arrays):
-        return all(np.all(np.isfinite(a)) for a in arrays)
 
-    with np.errstate(over="ignore", invalid="ignore"):
-        history = [evaluate()]
-    if not np.isfinite(history[0]):
-        raise _overflow_error()
-    times = [0.0]
-    steps = 0
-    # Divergence: the first step at which the objective, its gradient or the weights are not
-    # finite. `cause` is (update that produced the bad weights, its epoch, what went wrong).
-    cause = None
-    last_update_epoch = 0
-    # The weights, step count and history length at the start of this epoch and the one
-    # before: the update that caused a divergence may be the last one of the previous epoch.
-    starts = [None, ([q.copy() for q in params], 0)]
-    elapsed = 0.0
-    growth_warned = False
+def _show_progress(bar, progress, epoch, epochs, elapsed, J):
+    """Advance the bar (or open it, for ``"auto"``, when epoch 1 took long enough)."""
+    if bar is None and progress == "auto" and epoch == 1 and elapsed * epochs > 5.0:
+        return _progress_bar(epochs, initial=1)
+    if bar is not None:
+        if np.isfinite(J):  # shown at the bar's next redraw, not redrawn now
+            bar.set_postfix(J=f"{J:.4g}", refresh=False)
+        bar.update(1)
+    return bar
 
-    def watch_growth(epoch, J):
-        # Warn once, at the first epoch whose objective is GROWTH_WARNING times the start.
-        nonlocal growth_warned
-        if not growth_warned and history[0] > 0 and J > GROWTH_WARNING * history[0]:
-            growth_warned = True
-            warnings.warn(
-                f"training is diverging: the objective grew from J = {history[0]:.4g} to "
+
+class _Run:
+    """The state of one :func:`fit`: weights, step count, history, times, and the weights at
+    the start of this epoch and the one before (the update that caused a divergence may be the
+    last one of the previous epoch, and the run returns to the start of that update's epoch).
+    """
+
+    def __init__(self, objective, params, lr):
+        self.objective, self.params, self.lr = objective, params, lr
+        self.history = [self.evaluate()]
+        if not np.isfinite(self.history[0]):
+            raise _overflow_error()
+        self.times, self.steps, self.elapsed = [0.0], 0, 0.0
+        self.starts = [None, ([q.copy() for q in params], 0)]
+        self.growth = None  # the growth warning, once due; "warned" once shown
+
+    def evaluate(self):
+        """J on the whole training set at the current weights (inf on overflow)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.objective(self.params, None, need_grad=False)[0]
+
+    def epoch(self, epoch, opt, batches, reuse, evaluate):
+        """One pass over ``batches``; returns (cause of a divergence or None, J after it).
+
+        ``cause`` is (update that produced the bad values, its epoch, what was not finite).
+        With ``reuse`` the first step's J is the previous epoch's value, and J after this
+        epoch is NaN unless ``evaluate``: the next epoch's first step fills it in.
+        """
+        t0 = time.perf_counter()
+        if epoch > 1:
+            self.starts = [self.starts[1], ([q.copy() for q in self.params], self.steps)]
+        before_step = (lambda J: self._previous_epoch_is(epoch - 1, J)) if reuse else None
+        with np.errstate(over="ignore", invalid="ignore"):
+            made, what = descend(
+                self.params,
+                opt,
+                lambda rows: self.objective(self.params, rows),
+                batches,
+                before_step,
+            )
+            self.steps += made
+            cause, J = None, np.nan
+            if what is not None:  # no update made this epoch: the bad one was the last epoch's
+                cause = (self.steps, epoch if made else epoch - 1, what)
+            elif evaluate:
+                J = self.evaluate()
+                if not np.isfinite(J):
+                    cause = (self.steps, epoch, "objective")
+        self.elapsed += time.perf_counter() - t0
+        return cause, J
+
+    def _previous_epoch_is(self, epoch, J):
+        if epoch > 0:
+            self.history[-1] = J
+            self._watch_growth(epoch, J)
+
+    def record(self, J):
+        """Append the epoch's J and time (J may be the NaN of a reused evaluation)."""
+        self.history.append(J)
+        self.times.append(self.elapsed)
+        if np.isfinite(J):
+            self._watch_growth(len(self.history) - 1, J)
+
+    def _watch_growth(self, epoch, J):
+        # Due once, at the first epoch whose objective is GROWTH_WARNING times the start.
+        J0 = self.history[0]
+        if self.growth is None and J0 > 0 and J > GROWTH_WARNING * J0:
+            self.growth = (
+                f"training is diverging: the objective grew from J = {J0:.4g} to "
                 f"{J:.4g} by epoch {epoch} (more than {GROWTH_WARNING:g} times its start); "
-                f"lower the learning rate (lr = {lr:g})",
-                RuntimeWarning,
-                stacklevel=3,
+                f"lower the learning rate (lr = {self.lr:g})"
             )
 
-    bar = _progress_bar(epochs) if progress is True else None
-    for epoch in range(1, epochs + 1):
-        t0 = time.perf_counter()
-        order = None if full else rng.permutation(m)
-        if epoch > 1:
-            starts = [starts[1], ([q.copy() for q in params], steps)]
-        with np.errstate(over="ignore", invalid="ignore"):
-            for start in range(0, m, batch_size):
-                rows = None if full else order[start : start + batch_size]
-                try:
-                    J, grads = objective_and_grad(rows)
-                except _Overflow:
-                    J, grads = np.inf, None
-                if not np.isfinite(J) or not finite(*grads):
-                    what = "objective" if not np.isfinite(J) else "gradient"
-                    cause = (steps, last_update_epoch, what)
-                    break
-                if reuse and epoch > 1:
-                    history[-1] = J  # this step's evaluation is the previous epoch's value
-                    watch_growth(epoch - 1, J)
-                opt.step(params, grads)
-                steps += 1
-                last_update_epoch = epoch
-                if not finite(*params):
-                    cause = (steps, epoch, "weights")
-                    break
-            if cause is None and (not reuse or epoch == epochs):
-                J_epoch = evaluate()
-                if not np.isfinite(J_epoch):
-                    cause = (steps, epoch, "objective")
-            else:
-                J_epoch = np.nan
-        elapsed += time.perf_counter() - t0
-        if cause is not None:
-            break
-        history.append(J_epoch)
-        times.append(elapsed)
-        if np.isfinite(J_epoch):
-            watch_growth(epoch, J_epoch)
-        if bar is None and progress == "auto" and epoch == 1 and elapsed * epochs > 5.0:
-            bar = _progress_bar(epochs, initial=1)
-        elif bar is not None:
-            if np.isfinite(J_epoch):  # shown at the bar's next redraw, not redrawn now
-                bar.set_postfix(J=f"{J_epoch:.4g}", refresh=False)
-            bar.update(1)
-        if callback is not None and callback(epoch, params[0], params[1], J_epoch):
-            break
-    if bar is not None:
-        bar.close()
-    if cause is not None:
+    def warn_growth(self):
+        """Show the growth warning if it has become due (once), at the caller of fit."""
+        if self.growth not in (None, "warned"):
+            warnings.warn(self.growth, RuntimeWarning, stacklevel=3)
+            self.growth = "warned"
+
+    def roll_back(self, cause, epoch, reuse):
+        """Return to the start of the epoch of the bad update, and warn where it happened."""
         step, bad_epoch, what = cause
         if bad_epoch == 0:  # the initial weights: J was finite, its gradient is not
             raise ValueError(
                 "the gradient of the objective at the initial weights is not finite: the "
                 "weights are too large for float64"
             )
-        # Back to the start of the epoch of the bad update (weights after bad_epoch − 1).
         kept = bad_epoch - 1
-        (params, steps) = starts[1] if kept == epoch - 1 else starts[0]
-        history, times = history[: kept + 1], times[: kept + 1]
-        if reuse and np.isnan(history[-1]):
-            with np.errstate(over="ignore", invalid="ignore"):
-                history[-1] = evaluate()
+        self.params, self.steps = self.starts[1] if kept == epoch - 1 else self.starts[0]
+        self.history, self.times = self.history[: kept + 1], self.times[: kept + 1]
+        if reuse and np.isnan(self.history[-1]):
+            self.history[-1] = self.evaluate()
         warnings.warn(
             f"training diverged at step {step} (epoch {bad_epoch}): after that update the "
             f"{what} {'are' if what == 'weights' else 'is'} not finite. Returning the weights "
-            f"after epoch {kept} (J = {history[-1]:.4g}), the last with a finite objective; "
-            f"lower the learning rate (lr = {lr:g})",
+            f"after epoch {kept} (J = {self.history[-1]:.4g}), the last with a finite "
+            f"objective; lower the learning rate (lr = {self.lr:g})",
             RuntimeWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    elif np.isnan(history[-1]):
-        with np.errstate(over="ignore", invalid="ignore"):
-            history[-1] = evaluate()  # a reused-evaluation slot the run did not reach
-    return TrainResult(
-        Wh=params[0],
-        wo=params[1],
-        history=np.asarray(history, dtype=float),
-        times=np.asarray(times),
-        steps=steps,
-        epochs=len(history) - 1,
-        diverged=cause is not None,
-    )
+
+    def result(self, diverged):
+        return TrainResult(
+            Wh=self.params[0],
+            wo=self.params[1],
+            history=np.asarray(self.history, dtype=float),
+            times=np.asarray(self.times),
+            steps=self.steps,
+            epochs=len(self.history) - 1,
+            diverged=diverged,
+        )

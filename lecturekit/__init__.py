@@ -18,10 +18,11 @@ from .vectorise import closure, kron_vec_matrix, unvec, vec, vec_of_product
 # Modules by chapter: 1 linear; 2 elementwise, widgets; 4 deep, exercises;
 # 5 data, losses, train/ (gradient, optimisers, training), training_plots;
 # 6 autodiff/, chain, measure; 7 pinn/, pinn_dual, classical; 8 inverse/.
+# The lecture's formulas in plain numpy: formulas/ (the kit above imports them).
 # Figures, tables and widgets: context, figures/, static_explorer, tables.
 _LAZY = {
     "autodiff", "chain", "classical", "context", "data", "deep", "elementwise", "exercises",
-    "figures", "inverse", "linear", "losses", "measure", "pinn",
+    "figures", "formulas", "inverse", "linear", "losses", "measure", "pinn",
     "pinn_dual", "static_explorer", "tables", "train", "training_plots", "vectorise",
     "widgets",
     "exercise_checks_training",  # the checks of the exercises of chapters 5–8

@@ -156,6 +156,7 @@ def test_tikhonov_choice_figure_stacks_three_panels_with_each_rule_marked():
     assert all(rule in fit_labels for rule in chosen)
 
 
+@pytest.mark.slow
 def test_early_stopping_figure_marks_the_discrepancy_stop():
     from types import SimpleNamespace
 

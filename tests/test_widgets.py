@@ -93,6 +93,7 @@ def test_neuron_explorer_builds_and_reacts_without_display():
     assert len(plt.get_fignums()) == 1
 
 
+@pytest.mark.slow
 def test_bump_and_shape_builders_react():
     ui = widgets.bump_builder()
     controls = {c.description: c for c in ui.children if hasattr(c, "value")}
@@ -131,6 +132,7 @@ def test_neuron_map_boundary_and_data():
         figures.neuron_map([0.0, 1.0], "sigmoid")
 
 
+@pytest.mark.slow
 def test_explorer_shows_the_kernel_free_twin_where_nobody_watches(monkeypatch):
     """The book's output: the twin's HTML for the website and its starting figure for print."""
     monkeypatch.setenv("LECTUREKIT_BUILD", "1")

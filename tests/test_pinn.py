@@ -137,6 +137,7 @@ def test_loss_gradient_matches_lecturekit_autodiff():
     np.testing.assert_allclose(g, g_ad, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_loss_gradient_matches_torch_double_backward():
     torch = require_torch()
     net = PINN([1, 6, 6, 1], seed=7)

@@ -1,4 +1,5 @@
-# Quick start: `make book` builds the website, `make test` runs every check.
+# Quick start: `make book` builds the website, `make test` runs every check, `make test-fast`
+# (under a minute) the formulas' and the fast unit tests.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -20,7 +21,7 @@ OPTIMISED_TESTS := tests/test_train.py tests/test_pinn.py tests/test_inverse.py
 OPTIMISED_NOTEBOOKS := notebooks/05_training.ipynb notebooks/07_pinns.ipynb \
 	notebooks/08_inverse_problems_view.ipynb
 
-.PHONY: book pdf test lint unit notebooks build-strict strict-html browser test-kernels torch \
+.PHONY: book pdf test test-fast lint unit notebooks build-strict strict-html browser test-kernels torch \
 	lock lab lab-test student lab-student release book-student clean venv install-cells
 
 venv: $(STAMP)
@@ -74,6 +75,11 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not browser" -n 2 --dist loadscope -q
+
+# Under a minute, while editing: the formulas' tests (tests/test_formulas_*.py), the layers'
+# rules (tests/test_layers.py) and every other unit test not marked slow. `make test` runs all.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not browser and not slow" -n 2 --dist loadscope -q
 
 # Lax mode: notebooks are committed without outputs, so the checks are assertion cells.
 # The cache is emptied first: it then holds only this run's executions (notebooks/conftest.py).

@@ -15,14 +15,15 @@ from .activations import get_activation
 from .network import forward, init_weights, predict
 from .vectorise import closure, kron_vec_matrix, unvec, vec, vec_of_product
 
-# Modules by chapter: 1 linear; 2 elementwise, gallery, widgets; 4 deep, exercises;
+# Modules by chapter: 1 linear; 2 elementwise, widgets; 4 deep, exercises;
 # 5 data, losses, train/ (gradient, optimisers, training), training_plots;
 # 6 autodiff/, chain, measure; 7 pinn/, pinn_dual, classical; 8 inverse/.
-# Figures, tables and widgets: context, figures/, plotting, static_explorer, tables.
+# The lecture's formulas in plain numpy: formulas/ (the kit above imports them).
+# Figures, tables and widgets: context, figures/, static_explorer, tables.
 _LAZY = {
     "autodiff", "chain", "classical", "context", "data", "deep", "elementwise", "exercises",
-    "figures", "gallery", "inverse", "linear", "losses", "measure", "pinn",
-    "pinn_dual", "plotting", "static_explorer", "tables", "train", "training_plots", "vectorise",
+    "figures", "formulas", "inverse", "linear", "losses", "measure", "pinn",
+    "pinn_dual", "static_explorer", "tables", "train", "training_plots", "vectorise",
     "widgets",
     "exercise_checks_training",  # the checks of the exercises of chapters 5–8
 }  # fmt: skip

@@ -158,32 +158,47 @@ def check_gradient_shapes(shapes, grad_shapes, m, n, p):
     }
     no_bias = {n * p + p, n * p + pbar, nbar * p + p}  # one or both biases left out
     for key in TRANSPOSE_KEYS:
-        try:
-            got = tuple(int(v) for v in shapes[key])
-        except (TypeError, ValueError):
-            return _wrong(key, "unreadable", "write the shape as a pair (rows, columns)")
-        if got == want[key]:
-            continue
-        if got == want[key][::-1]:
-            if key == TRANSPOSE_KEYS[3]:
-                msg = (
-                    "this is a row, but w̄ is a column vector: the step must have w̄'s shape, "
-                    "so it uses the transpose of the derivative."
-                )
-            else:
-                msg = (
-                    "rows and columns are swapped. In numerator layout D_x y has one row per "
-                    "entry of y and one column per entry of x; the derivative of a scalar is a row."
-                )
-            return _wrong(key, "transposed", msg)
-        if len(got) == 2 and any(v in no_bias for v in got) and P not in got:
-            return _wrong(
-                key,
-                "bias left out",
-                f"count the weights again: w̄ = [vec W̄ʰ; w̄ᵒ] holds every weight and bias "
-                f"(row 0 of W̄ʰ and w₀ᵒ included), n̄p + p̄ with n̄ = n + 1 = {nbar}.",
+        wrong = _factor_shape_feedback(key, shapes[key], want[key], no_bias, P, nbar)
+        if wrong is not None:
+            return wrong
+    wrong = _grad_shapes_feedback(grad_shapes, nbar, p)
+    if wrong is not None:
+        return wrong
+    return _ok(symbol, "every shape matches the numerator layout, and the step is a column.")
+
+
+def _factor_shape_feedback(key, answer, want, no_bias, P, nbar):
+    """What is wrong with the shape given for ``key`` of ex-05-transpose, or ``None``."""
+    try:
+        got = tuple(int(v) for v in answer)
+    except (TypeError, ValueError):
+        return _wrong(key, "unreadable", "write the shape as a pair (rows, columns)")
+    if got == want:
+        return None
+    if got == want[::-1]:
+        if key == TRANSPOSE_KEYS[3]:
+            msg = (
+                "this is a row, but w̄ is a column vector: the step must have w̄'s shape, "
+                "so it uses the transpose of the derivative."
             )
-        return _wrong(key, "shape", f"{got} is not the shape of {key}; recount rows and columns.")
+        else:
+            msg = (
+                "rows and columns are swapped. In numerator layout D_x y has one row per "
+                "entry of y and one column per entry of x; the derivative of a scalar is a row."
+            )
+        return _wrong(key, "transposed", msg)
+    if len(got) == 2 and any(v in no_bias for v in got) and P not in got:
+        return _wrong(
+            key,
+            "bias left out",
+            f"count the weights again: w̄ = [vec W̄ʰ; w̄ᵒ] holds every weight and bias "
+            f"(row 0 of W̄ʰ and w₀ᵒ included), n̄p + p̄ with n̄ = n + 1 = {nbar}.",
+        )
+    return _wrong(key, "shape", f"{got} is not the shape of {key}; recount rows and columns.")
+
+
+def _grad_shapes_feedback(grad_shapes, nbar, p):
+    """What is wrong with the two gradient shapes of ex-05-transpose, or ``None``."""
     try:
         g = [tuple(int(v) for v in s) for s in grad_shapes]
     except (TypeError, ValueError):
@@ -196,14 +211,14 @@ def check_gradient_shapes(shapes, grad_shapes, m, n, p):
             "transposed",
             "the gradient comes back in the shape of W̄ʰ itself (n̄ rows, p columns).",
         )
-    if g != [(nbar, p), (pbar,)]:
+    if g != [(nbar, p), (p + 1,)]:
         return _wrong(
             "grad_shapes",
             "shape",
             "run train.loss_and_gradient once and look at the .shape of the arrays it returns: "
             "each has the shape of the weights it belongs to.",
         )
-    return _ok(symbol, "every shape matches the numerator layout, and the step is a column.")
+    return None
 
 
 def check_bernoulli_factors(dl_dy, sigma_prime):
@@ -325,26 +340,36 @@ def check_gd_history(J_hist, Wh_k, wo_k, X, d, Wh0, wo0, lr, lam, epochs):
         return _wrong(
             "Wh_k, wo_k", "shape", f"expected the shapes of W̄ʰ {ref.Wh.shape} and w̄ᵒ {ref.wo.shape}"
         )
-    weights_ok = _close(Wh_k, ref.Wh, 1e-10) and _close(wo_k, ref.wo, 1e-10)
-    if not weights_ok:
-        for slip, diagnosis, message in _GD_SLIPS:
-            Wh_s, wo_s, _ = _gd_weights(X, d, Wh0, wo0, lr, lam, epochs, **slip)
-            if _close(Wh_k, Wh_s, 1e-10) and _close(wo_k, wo_s, 1e-10):
-                return _wrong("Wh_k, wo_k", diagnosis, message)
-        for k in (epochs - 1, epochs + 1):
-            Wh_s, wo_s, _ = _gd_weights(X, d, Wh0, wo0, lr, lam, k)
-            if _close(Wh_k, Wh_s, 1e-10) and _close(wo_k, wo_s, 1e-10):
-                return _wrong(
-                    "Wh_k, wo_k",
-                    "step count",
-                    f"these are the weights after {k} steps, not {epochs}.",
-                )
-        return _wrong(
-            "Wh_k, wo_k",
-            "values",
-            "the final weights differ from train.fit's. Check the step w̄ ← w̄ − η (gradient of "
-            "ℓ/m + (λ/m) w̄), both weight arrays updated from the same old weights.",
-        )
+    if not (_close(Wh_k, ref.Wh, 1e-10) and _close(wo_k, ref.wo, 1e-10)):
+        return _gd_weights_feedback(Wh_k, wo_k, X, d, Wh0, wo0, lr, lam, epochs)
+    return _gd_history_feedback(Jh, ref, X, d, Wh0, wo0, lr, lam, epochs)
+
+
+def _gd_weights_feedback(Wh_k, wo_k, X, d, Wh0, wo0, lr, lam, epochs):
+    """Which slip gives the student's final weights: a known one, one step more or less."""
+    for slip, diagnosis, message in _GD_SLIPS:
+        Wh_s, wo_s, _ = _gd_weights(X, d, Wh0, wo0, lr, lam, epochs, **slip)
+        if _close(Wh_k, Wh_s, 1e-10) and _close(wo_k, wo_s, 1e-10):
+            return _wrong("Wh_k, wo_k", diagnosis, message)
+    for k in (epochs - 1, epochs + 1):
+        Wh_s, wo_s, _ = _gd_weights(X, d, Wh0, wo0, lr, lam, k)
+        if _close(Wh_k, Wh_s, 1e-10) and _close(wo_k, wo_s, 1e-10):
+            return _wrong(
+                "Wh_k, wo_k",
+                "step count",
+                f"these are the weights after {k} steps, not {epochs}.",
+            )
+    return _wrong(
+        "Wh_k, wo_k",
+        "values",
+        "the final weights differ from train.fit's. Check the step w̄ ← w̄ − η (gradient of "
+        "ℓ/m + (λ/m) w̄), both weight arrays updated from the same old weights.",
+    )
+
+
+def _gd_history_feedback(Jh, ref, X, d, Wh0, wo0, lr, lam, epochs):
+    """The final weights are right: check the recorded objective values against ``ref``."""
+    symbol = "J_hist"
     H = ref.history
     if Jh.size == epochs and _close(Jh, H[:-1], 1e-10):
         return _wrong(

@@ -724,21 +724,33 @@ def _shape_feedback(S, E, q):
             if found is not None:
                 return found
 
-    # One column per block missing: the bias row of the matrix differentiated with respect to
-    # was dropped (X where X̄ belongs in I_p ⊗ X̄), so every block lost its first column.
-    if S.ndim == 2 and E.ndim == 2 and S.shape[0] == E.shape[0] and S.shape[1] < E.shape[1]:
-        shapes = [q.wrt_shape] if q.wrt_shape else _factor_pairs(E.shape[1])
-        for r, c in shapes:
-            if r * c == E.shape[1] and (r - 1) * c == S.shape[1]:
-                keep = np.arange(E.shape[1]) % r != 0
-                if _close(S, E[:, keep], q.tol):
-                    return (
-                        "shape",
-                        f"{head}: each of its {c} column blocks lacks its first column, the "
-                        f"derivative with respect to the bias row of the {r}×{c} weight "
-                        "matrix (e.g. X where X̄ = [1 X] belongs, in I_p ⊗ X̄)",
-                    )
+    found = _dropped_bias_columns(S, E, q, head)
+    if found is None:
+        found = _vec_feedback(S, E, q, head)
+    return found if found is not None else ("shape", head)
 
+
+def _dropped_bias_columns(S, E, q, head):
+    """One column per block missing: the bias row of the matrix differentiated with respect to
+    was dropped (X where X̄ belongs in I_p ⊗ X̄), so every block lost its first column."""
+    if not (S.ndim == 2 and E.ndim == 2 and S.shape[0] == E.shape[0] and S.shape[1] < E.shape[1]):
+        return None
+    shapes = [q.wrt_shape] if q.wrt_shape else _factor_pairs(E.shape[1])
+    for r, c in shapes:
+        if r * c == E.shape[1] and (r - 1) * c == S.shape[1]:
+            keep = np.arange(E.shape[1]) % r != 0
+            if _close(S, E[:, keep], q.tol):
+                return (
+                    "shape",
+                    f"{head}: each of its {c} column blocks lacks its first column, the "
+                    f"derivative with respect to the bias row of the {r}×{c} weight "
+                    "matrix (e.g. X where X̄ = [1 X] belongs, in I_p ⊗ X̄)",
+                )
+    return None
+
+
+def _vec_feedback(S, E, q, head):
+    """A matrix where its vec belongs, or the reverse (column-major or row-major)."""
     if E.ndim == 1 and S.ndim == 2 and S.size == E.size:
         if _close(S.reshape(-1, order="F"), E, q.tol):
             return "shape", f"{head}: apply vec (stack its columns) to get the answer"
@@ -753,7 +765,7 @@ def _shape_feedback(S, E, q):
             return "shape", f"{head}, its vec: unvec it (refill column by column)"
         if _close(S, E.reshape(-1), q.tol):
             return "shape", f"{head}, the matrix's entries row by row: keep the matrix shape"
-    return "shape", head
+    return None
 
 
 def _noun(ndim, ax):
@@ -764,84 +776,119 @@ def _extra_feedback(S, E, ax, head, q):
     """The answer is longer along axis ``ax``: say what the extra part is, if anything shows."""
     n, k = E.shape[ax], S.shape[ax] - E.shape[ax]
     one, many = _noun(S.ndim, ax)
-    extra = _count(k, f"extra {one}", f"extra {many}")
-    them = "it" if k == 1 else "them"
+    words = _Extra(
+        head=head,
+        extra=_count(k, f"extra {one}", f"extra {many}"),
+        them="it" if k == 1 else "them",
+        why=_bias_reason(S.ndim, ax),
+    )
     first = np.take(S, np.arange(k), axis=ax)  # the k leading entries
     after = np.take(S, np.arange(k, k + n), axis=ax)  # the answer without them
     before = np.take(S, np.arange(n), axis=ax)  # the answer without its k trailing entries
-    if S.ndim == 2 and ax == 0:  # a bias row: W̄ʰ, whose row 0 multiplies X̄'s ones column
-        why = "e.g. W̄ʰ where W belongs: row 0 of W̄ʰ holds the biases"
-    else:
-        why = (
-            "e.g. w̄ᵒ where wᵒ belongs: the bias w₀ᵒ multiplies the constant column of H̄, "
-            "which does not depend on W̄ʰ, so only the bias-free wᵒ belongs"
-        )
-
     if _close(after, E, q.tol):
-        if ax == 1 and np.all(first == 1):
-            return (
-                "bias included",
-                f"{head}: it starts with {extra} of ones, the constant column a closure "
-                f"[1 M] adds, and without {them} yours is correct. So the bias column is "
-                "included: e.g. H̄ = [1 H] where H belongs, or X̄ where X belongs",
-            )
-        if ax == 1 and _one_more_hidden_block(first, E, q.tol):
-            return (
-                "bias included",
-                f"{head}: its first {k} columns are one more column block of D_W̄ʰ y, X̄ with "
-                "its rows scaled like the others, and without them yours is correct: one block "
-                "per entry of w̄ᵒ where there is one per hidden unit. So the bias w₀ᵒ is "
-                "included: it multiplies the constant column of H̄, which does not depend on "
-                "W̄ʰ, so only the bias-free wᵒ = w̄ᵒ[1:] belongs in wᵒᵀ ⊗ diag(g′(z))",
-            )
-        if ax == 1 and _one_more_kronecker_block(first, E, q.tol):
-            return (
-                "bias included",
-                f"{head}: its first {k} columns are one more block of a Kronecker product, a "
-                f"multiple of each of the other blocks, and without them it is correct: "
-                "w̄ᵒᵀ ⊗ X̄ where wᵒᵀ ⊗ X̄ belongs. So a bias entry is included: the bias w₀ᵒ "
-                "multiplies the constant column of H̄, which does not depend on W̄ʰ, so only "
-                "the bias-free wᵒ belongs",
-            )
-        if q.bias_free:
-            return (
-                "bias included",
-                f"{head}: it has {extra} at the start, and without {them} yours is correct. So a "
-                f"bias entry is included where the bias-free quantity belongs ({why})",
-            )
-        whole = _whole_jacobian(first, E, q, leading=True) if ax == 1 else None
-        if whole is not None:
-            return "shape", f"{head}: {whole}"
-        return (
-            "shape",
-            f"{head}: it has {extra} at the start, and without {them} yours is correct. Check "
-            "where your range, grid or loop starts",
-        )
-
+        return _extra_at_start(first, E, ax, q, words)
     if _close(before, E, q.tol):
-        whole = _whole_jacobian(np.take(S, np.arange(n, n + k), axis=ax), E, q, leading=False)
-        if ax == 1 and whole is not None:
-            return "shape", f"{head}: {whole}"
-        if q.bias_free:
-            return (
-                "bias included",
-                f"{head}: it has {extra} at the end, and without {them} yours is correct. So a "
-                f"bias entry is included where the bias-free quantity belongs ({why}); note "
-                "also that the lecture puts the bias first, not last",
-            )
-        return (
-            "shape",
-            f"{head}: it has {extra} at the end, and without {them} yours is correct. Check "
-            "where your range, grid or loop ends",
-        )
-
+        return _extra_at_end(np.take(S, np.arange(n, n + k), axis=ax), E, ax, q, words)
     if q.bias_free:
         return (
             "bias included",
-            f"{head}: a bias entry is included where it should not be ({why}). Dropping the "
-            f"{extra} at the start still leaves errors: " + _largest_error(after, E, q),
+            f"{head}: a bias entry is included where it should not be ({words.why}). Dropping "
+            f"the {words.extra} at the start still leaves errors: " + _largest_error(after, E, q),
         )
     return None
+
+
+@dataclass(frozen=True)
+class _Extra:
+    """The words of a message about extra rows, columns or entries."""
+
+    head: str  # what the answer should be and what it is
+    extra: str  # "2 extra columns"
+    them: str  # "it" or "them"
+    why: str  # why a bias entry does not belong
+
+
+def _bias_reason(ndim, ax):
+    """Why a bias row (axis 0 of a matrix) or a bias entry does not belong."""
+    if ndim == 2 and ax == 0:  # a bias row: W̄ʰ, whose row 0 multiplies X̄'s ones column
+        return "e.g. W̄ʰ where W belongs: row 0 of W̄ʰ holds the biases"
+    return (
+        "e.g. w̄ᵒ where wᵒ belongs: the bias w₀ᵒ multiplies the constant column of H̄, "
+        "which does not depend on W̄ʰ, so only the bias-free wᵒ belongs"
+    )
+
+
+def _extra_at_start(first, E, ax, q, w):
+    """Without its leading ``first`` the answer is correct: a bias, or a range started early."""
+    head = w.head
+    found = _leading_bias_columns(first, E, q, w) if ax == 1 else None
+    if found is not None:
+        return found
+    if q.bias_free:
+        return (
+            "bias included",
+            f"{head}: it has {w.extra} at the start, and without {w.them} yours is correct. So "
+            f"a bias entry is included where the bias-free quantity belongs ({w.why})",
+        )
+    whole = _whole_jacobian(first, E, q, leading=True) if ax == 1 else None
+    if whole is not None:
+        return "shape", f"{head}: {whole}"
+    return (
+        "shape",
+        f"{head}: it has {w.extra} at the start, and without {w.them} yours is correct. Check "
+        "where your range, grid or loop starts",
+    )
+
+
+def _leading_bias_columns(first, E, q, w):
+    """The leading columns are a bias: ones of a closure [1 M], or one block too many."""
+    head, k = w.head, first.shape[1]
+    if np.all(first == 1):
+        return (
+            "bias included",
+            f"{head}: it starts with {w.extra} of ones, the constant column a closure "
+            f"[1 M] adds, and without {w.them} yours is correct. So the bias column is "
+            "included: e.g. H̄ = [1 H] where H belongs, or X̄ where X belongs",
+        )
+    if _one_more_hidden_block(first, E, q.tol):
+        return (
+            "bias included",
+            f"{head}: its first {k} columns are one more column block of D_W̄ʰ y, X̄ with "
+            "its rows scaled like the others, and without them yours is correct: one block "
+            "per entry of w̄ᵒ where there is one per hidden unit. So the bias w₀ᵒ is "
+            "included: it multiplies the constant column of H̄, which does not depend on "
+            "W̄ʰ, so only the bias-free wᵒ = w̄ᵒ[1:] belongs in wᵒᵀ ⊗ diag(g′(z))",
+        )
+    if _one_more_kronecker_block(first, E, q.tol):
+        return (
+            "bias included",
+            f"{head}: its first {k} columns are one more block of a Kronecker product, a "
+            f"multiple of each of the other blocks, and without them it is correct: "
+            "w̄ᵒᵀ ⊗ X̄ where wᵒᵀ ⊗ X̄ belongs. So a bias entry is included: the bias w₀ᵒ "
+            "multiplies the constant column of H̄, which does not depend on W̄ʰ, so only "
+            "the bias-free wᵒ belongs",
+        )
+    return None
+
+
+def _extra_at_end(last, E, ax, q, w):
+    """Without its trailing ``last`` the answer is correct: a bias put last, or a late end."""
+    head = w.head
+    whole = _whole_jacobian(last, E, q, leading=False)
+    if ax == 1 and whole is not None:
+        return "shape", f"{head}: {whole}"
+    if q.bias_free:
+        return (
+            "bias included",
+            f"{head}: it has {w.extra} at the end, and without {w.them} yours is correct. So a "
+            f"bias entry is included where the bias-free quantity belongs ({w.why}); note "
+            "also that the lecture puts the bias first, not last",
+        )
+    return (
+        "shape",
+        f"{head}: it has {w.extra} at the end, and without {w.them} yours is correct. Check "
+        "where your range, grid or loop ends",
+    )
 
 
 def _one_more_hidden_block(first, E, tol):

@@ -404,7 +404,7 @@ def neuron_explorer(activation="sigmoid", w0=0.0, w1=1.0):
     Every activation, each with the bias and the weight moved one at a time (steps of 1).
     """
     from .activations import get_activation
-    from .gallery import GALLERY
+    from .figures import GALLERY
     from .widgets import neuron_figure
 
     controls = [

@@ -20,7 +20,7 @@ import numpy as np
 from ._validate import finite_array, integer
 from .activations import get_activation
 from .context import interactive
-from .gallery import GALLERY
+from .figures import GALLERY
 from .network import forward
 from .training_plots import _axes
 

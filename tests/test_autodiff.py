@@ -136,6 +136,7 @@ def test_diamond_graph_collects_both_paths():
     np.testing.assert_allclose(x.grad, expected, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_deep_chain_has_no_recursion_limit():
     c = 1.0001
     x = ad.Tensor(np.array([0.3, -0.2]), requires_grad=True)

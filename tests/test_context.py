@@ -41,6 +41,7 @@ def test_the_variable_only_ever_forces_unattended(monkeypatch, value, expected):
     assert interactive() is expected
 
 
+@pytest.mark.slow
 def test_a_notebook_run_by_nbclient_is_unattended(tmp_path):
     """The book build's executor (nbclient) sends allow_stdin false: no progress bar."""
     nbformat = pytest.importorskip("nbformat")

@@ -170,6 +170,7 @@ def diagnoses(text):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_check_cells_say_not_answered_then_accept_the_solution(path, monkeypatch):
     # As a student runs it: live explorers (the build's kernel-free twins precompute a grid of
     # figures, which is the build's cost, not the exercises').

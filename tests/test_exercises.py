@@ -327,6 +327,7 @@ def test_array_likes_holding_the_right_numbers_are_accepted(net):
     assert fb.diagnosis == "unreadable" and "symbol" in fb.message
 
 
+@pytest.mark.slow
 def test_torch_tensors_are_accepted_even_with_requires_grad(net):
     torch = pytest.importorskip("torch")
     X, Wh, wo = net

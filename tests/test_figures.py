@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from lecturekit import autodiff as ad  # noqa: E402
-from lecturekit import chain, figures, gallery, plotting  # noqa: E402
+from lecturekit import chain, figures  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -38,13 +38,6 @@ def network_graph(m=5, n=2, p=4, seed=0):
     Wh = ad.tensor(rng.normal(size=(n + 1, p)), requires_grad=True)
     wo = ad.tensor(rng.normal(size=p + 1), requires_grad=True)
     return ad.network_loss(X, d, Wh, wo), Wh, wo
-
-
-def test_old_import_paths_reexport_the_figures_module():
-    assert plotting.draw_network is figures.draw_network
-    assert plotting.spy is figures.spy
-    assert gallery.activation_gallery is figures.activation_gallery
-    assert gallery.GALLERY == figures.GALLERY
 
 
 @pytest.mark.parametrize(("m", "n", "p"), [(5, 2, 4), (3, 1, 2)])
@@ -163,6 +156,7 @@ def test_tikhonov_choice_figure_stacks_three_panels_with_each_rule_marked():
     assert all(rule in fit_labels for rule in chosen)
 
 
+@pytest.mark.slow
 def test_early_stopping_figure_marks_the_discrepancy_stop():
     from types import SimpleNamespace
 

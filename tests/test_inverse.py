@@ -372,6 +372,7 @@ def test_network_band_is_the_linear_band_of_its_jacobian(sine):
     assert band.half_width[0] > band.half_width[4] and band.half_width[-1] > band.half_width[4]
 
 
+@pytest.mark.slow
 def test_coverage_simulation_is_near_nominal_inside_the_data():
     # At level 1/2 a band too wide and one too narrow both show: coverage has room on either
     # side. Each point's coverage is a mean of n_rep independent hits, so its standard error
@@ -529,6 +530,7 @@ def test_network_fits_refuse_sizes_beyond_memory_before_the_forward_pass(m, n, p
         assert "lecturekit.train.fit" in str(err.value)
 
 
+@pytest.mark.slow
 def test_the_tikhonov_path_runs_every_fit_to_a_stationary_point(sine):
     # Without options the path switches off the stop on a slow decrease of the loss and gives
     # each fit room to reach its gradient or step test: every point is a converged fit.

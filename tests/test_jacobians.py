@@ -101,6 +101,7 @@ def test_symbolic_proof_named_activations(f, g):
     "mistake",
     ["X̄ ⊗ I_p for I_p ⊗ X̄", "no diag(f′)", "no diag(g′)"],
 )
+@pytest.mark.slow
 def test_symbolic_detects_a_wrong_formula(monkeypatch, mistake):
     sp = symbolic.sp
     right = symbolic.kron_jacobians

@@ -109,6 +109,7 @@ def test_a_zero_residual_is_converged_exactly():
     assert "r = 0 exactly" in res.message
 
 
+@pytest.mark.slow
 def test_a_network_fit_to_data_of_size_1e_7_reaches_the_noise_level():
     # Data of size 1e-7 from weights of size 1: the fit must bring the output down by 10⁷
     X, d = data.make_sine(40, noise=0.1, seed=0)
@@ -131,6 +132,7 @@ def test_a_network_fit_to_data_of_size_1e_7_reaches_the_noise_level():
     )
 
 
+@pytest.mark.slow
 def test_marquardt_is_invariant_to_the_scale_of_the_output_weights():
     # y = H̄ w̄ᵒ: scaling the data and w̄ᵒ by 1e-7 scales r by 1e-7 and the w̄ᵒ columns of J not
     # at all, a non-uniform change of units that D = diag(JᵀJ) absorbs

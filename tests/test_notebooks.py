@@ -118,6 +118,7 @@ def run_recorded(tmp_path, name, sources):
     return nb, path, run, cache_dir
 
 
+@pytest.mark.slow
 def test_recorded_run_matches_a_normal_execution(tmp_path):
     """What nbval executed and the plugin stored in the cache has the outputs a build's own
     execution (jupyter-cache, nbclient) gives: figures, cleared output, an Output widget's
@@ -144,6 +145,7 @@ def test_recorded_run_matches_a_normal_execution(tmp_path):
     assert [kinds for _, _, kinds, _ in cells[1]] == [[], ["image/png", "text/plain"]]
 
 
+@pytest.mark.slow
 def test_recorded_run_skips_a_failing_notebook(tmp_path):
     """A notebook with a failing cell is not stored: the build executes it and fails there."""
     jupyter_cache = pytest.importorskip("jupyter_cache")

@@ -137,6 +137,7 @@ def test_loss_gradient_matches_lecturekit_autodiff():
     np.testing.assert_allclose(g, g_ad, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_loss_gradient_matches_torch_double_backward():
     torch = require_torch()
     net = PINN([1, 6, 6, 1], seed=7)
@@ -209,6 +210,7 @@ def poisson(n_points=32):
     )
 
 
+@pytest.mark.slow
 def test_poisson_converges_and_is_solved_to_1e_5():
     net = PINN([1, 16, 1], seed=0)
     net.fit(**poisson(), adam_steps=300, finish_steps=2000, progress=False)
@@ -253,6 +255,7 @@ def noisy_oscillator(sigma=0.04, seed=0, mu=4.0, k=400.0):
     return t_obs, damped_oscillator(t_obs, mu, k) + sigma * rng.normal(size=40)
 
 
+@pytest.mark.slow
 def test_damping_estimate_converges_and_agrees_with_classical_least_squares():
     """The converged μ̂ lies within one classical standard error of the classical estimate."""
     t_obs, u_obs = noisy_oscillator()  # the chapter's data: 40 points, σ = 0.04
@@ -269,6 +272,7 @@ def test_damping_estimate_converges_and_agrees_with_classical_least_squares():
     assert len(net.history["mu"]) == len(net.history["total"])
 
 
+@pytest.mark.slow
 def test_converged_fit_does_not_depend_on_what_ran_before():
     """A fresh process and one that already trained give the same μ̂ (to the tolerance)."""
     t_obs, u_obs = noisy_oscillator(seed=3)

@@ -113,6 +113,7 @@ def test_bad_grids_are_refused(controls, crossed, message):
         se.frame_keys(controls, crossed)
 
 
+@pytest.mark.slow
 def test_each_frame_is_the_figure_of_its_values():
     calls = []
 
@@ -205,6 +206,7 @@ TWINS = {
 
 
 @pytest.mark.parametrize("name", se.TWINS)
+@pytest.mark.slow
 def test_the_books_explorers_fit_a_page(name):
     explorer, live_default = TWINS[name]()
     page = parse(explorer)

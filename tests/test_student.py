@@ -770,6 +770,7 @@ def test_without_a_release_the_student_edition_has_no_launch_or_repository_butto
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_a_built_student_edition_opens_the_release_and_never_the_full_repository(tmp_path):
     """One small book, staged and built strictly as `make book-student` does (no execution)."""
     root = small_book(tmp_path / "repo")

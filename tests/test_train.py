@@ -379,6 +379,7 @@ def test_bad_training_arguments(kwargs, match):
         dict(f="tanh", g="sigmoid", loss="bernoulli"),
     ],
 )
+@pytest.mark.slow
 def test_reverse_formulas_hold_symbolically(kwargs):
     result = train.verify_gradient_symbolic(**kwargs)
     assert result.holds

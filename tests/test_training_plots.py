@@ -77,6 +77,7 @@ def test_boundary_figure_reports_the_accuracy():
         tp.boundary_figure(X[:, :1], labels, Wh, wo)
 
 
+@pytest.mark.slow
 def test_training_figure_and_explorer_react(sine):
     X, d, Wh, wo = sine
     fig = tp.training_figure(X, d, Wh, wo, lr=0.1, batch_size=4, epochs=3)
@@ -92,6 +93,7 @@ def test_training_figure_and_explorer_react(sine):
     assert "diverged" in diverging.axes[0].get_title()
 
 
+@pytest.mark.slow
 def test_every_batch_size_option_keeps_its_label(sine):
     X, d, Wh, wo = sine
     ui = tp.training_explorer(X, d, Wh, wo, lr=0.1, batch_size=None, epochs=1)
@@ -113,6 +115,7 @@ def test_a_diverged_fit_is_clipped_to_the_data_and_labelled(sine):
     assert "diverged" in fig.axes[1].get_title()
 
 
+@pytest.mark.slow
 def test_the_explorer_keeps_its_axes_and_says_it_is_training(sine, monkeypatch):
     X, d, Wh, wo = sine
     ui = tp.training_explorer(X, d, Wh, wo, lr=0.1, batch_size=4, epochs=30)

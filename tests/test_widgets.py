@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lecturekit import gallery, widgets  # noqa: E402
+from lecturekit import figures, widgets  # noqa: E402
 from lecturekit.activations import get_activation  # noqa: E402
 from lecturekit.network import predict  # noqa: E402
 
@@ -93,6 +93,7 @@ def test_neuron_explorer_builds_and_reacts_without_display():
     assert len(plt.get_fignums()) == 1
 
 
+@pytest.mark.slow
 def test_bump_and_shape_builders_react():
     ui = widgets.bump_builder()
     controls = {c.description: c for c in ui.children if hasattr(c, "value")}
@@ -110,10 +111,10 @@ def test_bump_and_shape_builders_react():
 
 
 def test_gallery_has_every_activation_with_labels():
-    fig = gallery.activation_gallery()
+    fig = figures.activation_gallery()
     visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert [ax.get_title() for ax in visible] == list(gallery.GALLERY)
-    for ax, name in zip(visible, gallery.GALLERY, strict=True):
+    assert [ax.get_title() for ax in visible] == list(figures.GALLERY)
+    for ax, name in zip(visible, figures.GALLERY, strict=True):
         z, f = ax.lines[0].get_data()
         _, df = ax.lines[1].get_data()
         act = get_activation(name)
@@ -123,14 +124,15 @@ def test_gallery_has_every_activation_with_labels():
 
 
 def test_neuron_map_boundary_and_data():
-    X, d = gallery.two_classes(40, seed=1)
+    X, d = figures.two_classes(40, seed=1)
     assert X.shape == (40, 2) and set(d) == {0.0, 1.0}
-    ax = gallery.neuron_map([0.0, 1.0, 1.0], "heaviside", X, d)
+    ax = figures.neuron_map([0.0, 1.0, 1.0], "heaviside", X, d)
     assert "heaviside" in ax.get_title()
     with pytest.raises(ValueError, match="length n̄ = 3"):
-        gallery.neuron_map([0.0, 1.0], "sigmoid")
+        figures.neuron_map([0.0, 1.0], "sigmoid")
 
 
+@pytest.mark.slow
 def test_explorer_shows_the_kernel_free_twin_where_nobody_watches(monkeypatch):
     """The book's output: the twin's HTML for the website and its starting figure for print."""
     monkeypatch.setenv("LECTUREKIT_BUILD", "1")

@@ -86,6 +86,20 @@ def computational_graph(root, names=None, ax=None):
     for level, nodes in rows.items():
         for i, node in enumerate(nodes):
             position[node] = (2.4 * (i - (len(nodes) - 1) / 2), -level)
+    _draw_edges(ax, order, position)
+    for node in order:
+        _draw_node(ax, node, position[node], names, sweep_step[node])
+    xs = [x for x, _ in position.values()]
+    ax.set_xlim(min(xs) - 1.5, max(xs) + 1.5)
+    ax.set_ylim(-layers + 0.5, 0.6)
+    ax.set_axis_off()
+    ax.set_title("forward: top to bottom; red numbers: order of the reverse sweep", fontsize=10)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def _draw_edges(ax, order, position):
+    """An arrow from each parent down to the node that uses it."""
     for node in order:
         x1, y1 = position[node]
         for parent in node.parents:
@@ -96,35 +110,31 @@ def computational_graph(root, names=None, ax=None):
                 xytext=(x0, y0 - 0.22),
                 arrowprops={"arrowstyle": "->", "color": "0.4", "lw": 1.2},
             )
-    for node in order:
-        x, y = position[node]
-        label = names.get(node, OP_SYMBOLS.get(node.op, node.op))
-        ax.text(
-            x,
-            y,
-            f"{label}\n{shape_text(node.shape)}",
-            ha="center",
-            va="center",
-            fontsize=10,
-            bbox={"boxstyle": "round,pad=0.35", "fc": "#cfe3f5" if node.parents else "#f3d9a4"},
-        )
-        # The step number sits just right of the box; the box is about 0.062 units per char.
-        half_width = 0.031 * max(len(line) for line in label.splitlines()) + 0.3
-        ax.text(
-            x + max(half_width, 0.45),
-            y,
-            str(sweep_step[node]),
-            ha="center",
-            va="center",
-            color="white",
-            fontsize=9,
-            fontweight="bold",
-            bbox={"boxstyle": "circle,pad=0.25", "fc": "#c0392b", "ec": "none"},
-        )
-    xs = [x for x, _ in position.values()]
-    ax.set_xlim(min(xs) - 1.5, max(xs) + 1.5)
-    ax.set_ylim(-layers + 0.5, 0.6)
-    ax.set_axis_off()
-    ax.set_title("forward: top to bottom; red numbers: order of the reverse sweep", fontsize=10)
-    ax.figure.tight_layout()
-    return ax.figure
+
+
+def _draw_node(ax, node, xy, names, step):
+    """The node's box (operation and shape) and, in a red circle, its step of the sweep."""
+    x, y = xy
+    label = names.get(node, OP_SYMBOLS.get(node.op, node.op))
+    ax.text(
+        x,
+        y,
+        f"{label}\n{shape_text(node.shape)}",
+        ha="center",
+        va="center",
+        fontsize=10,
+        bbox={"boxstyle": "round,pad=0.35", "fc": "#cfe3f5" if node.parents else "#f3d9a4"},
+    )
+    # The step number sits just right of the box; the box is about 0.062 units per char.
+    half_width = 0.031 * max(len(line) for line in label.splitlines()) + 0.3
+    ax.text(
+        x + max(half_width, 0.45),
+        y,
+        str(step),
+        ha="center",
+        va="center",
+        color="white",
+        fontsize=9,
+        fontweight="bold",
+        bbox={"boxstyle": "circle,pad=0.25", "fc": "#c0392b", "ec": "none"},
+    )

@@ -38,8 +38,16 @@ def gradient(Xbar, wo, Hbar, dfA, dz):
 
     Parameters
     ----------
+    Xbar : ndarray, shape (m, n̄)
+        ``X̄ = [1 X]``.
+    wo : ndarray, shape (p̄,)
+        ``w̄ᵒ``; its bias ``w₀ᵒ`` does not reach the hidden layer, so ``wᵒ = w̄ᵒ[1:]`` is used.
+    Hbar : ndarray, shape (m, p̄)
+        ``H̄ = [1 H]``.
     dfA : ndarray, shape (m, p)
         ``f′(A)``, a new array: it is overwritten with ``δA``.
+    dz : ndarray, shape (m,)
+        ``δz = ∂ℓ/∂z``.
 
     Returns
     -------

@@ -22,7 +22,8 @@ OPTIMISED_NOTEBOOKS := notebooks/05_training.ipynb notebooks/07_pinns.ipynb \
 	notebooks/08_inverse_problems_view.ipynb
 
 .PHONY: book pdf test test-fast lint unit notebooks build-strict strict-html browser test-kernels torch \
-	lock lab lab-test student lab-student release book-student clean venv install-cells
+	lock lab lab-test student lab-student release book-student clean venv install-cells \
+	bench bench-quick
 
 venv: $(STAMP)
 
@@ -185,3 +186,10 @@ lab: $(STAMP)
 clean:
 	rm -rf _build .pytest_cache .hypothesis .ruff_cache
 	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
+
+# Every benchmark; tables (markdown + JSON, with the machine) go to benchmarks/results/.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py --quick

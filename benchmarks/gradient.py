@@ -6,6 +6,7 @@ At each size (m, n, p) it times
 * ``lecturekit.train.loss_and_gradient`` (reverse order by hand) and ``train.loss_value``,
 * the autodiff engine ``lecturekit.autodiff`` (if present), building the graph on tensors,
 * PyTorch autograd with two threads (if installed),
+* JAX with ``jit`` (if installed; float64 switched on) and HIPS autograd (if installed),
 
 each as gradient (forward + backward) and loss alone (forward), interleaved in one run so that
 load on the machine affects all of them alike, and reports medians, time ratios and the
@@ -37,6 +38,20 @@ try:
     import torch
 except ImportError:
     torch = None
+
+try:  # optional peers (requirements-bench.txt)
+    import jax
+
+    jax.config.update("jax_enable_x64", True)  # float64, as every other engine here
+    import jax.numpy as jnp
+except ImportError:
+    jax = None
+
+try:
+    import autograd
+    import autograd.numpy as anp
+except ImportError:
+    autograd = None
 
 
 def problem(m, n, p, seed=0):
@@ -101,6 +116,46 @@ def torch_fns(X, d, Wh, wo):
     return grad, loss
 
 
+def jax_fns(X, d, Wh, wo):
+    Xbar, dj = jnp.asarray(np.hstack([np.ones((X.shape[0], 1)), X])), jnp.asarray(d)
+
+    def forward(W, w):
+        z = jnp.tanh(Xbar @ W) @ w[1:] + w[0]
+        return 0.5 * jnp.sum((z - dj) ** 2)
+
+    value_and_grad = jax.jit(jax.value_and_grad(forward, argnums=(0, 1)))
+    value = jax.jit(forward)
+    W0, w0 = jnp.asarray(Wh), jnp.asarray(wo)
+
+    def grad():
+        v, (gW, gw) = value_and_grad(W0, w0)
+        return float(v), np.asarray(gW), np.asarray(gw)  # np.asarray waits for the result
+
+    def loss():
+        return float(value(W0, w0))
+
+    return grad, loss
+
+
+def autograd_fns(X, d, Wh, wo):
+    Xbar = np.hstack([np.ones((X.shape[0], 1)), X])
+
+    def forward(W, w):
+        z = anp.dot(anp.tanh(anp.dot(Xbar, W)), w[1:]) + w[0]
+        return 0.5 * anp.sum((z - d) ** 2)
+
+    value_and_grad = autograd.value_and_grad(forward, argnum=[0, 1])
+
+    def grad():
+        v, (gW, gw) = value_and_grad(Wh, wo)
+        return float(v), gW, gw
+
+    def loss():
+        return float(forward(Wh, wo))
+
+    return grad, loss
+
+
 def calls_per_sample(fn, target=0.05):
     """How many calls make one timed sample last about ``target`` seconds."""
     t0 = time.perf_counter()
@@ -121,6 +176,10 @@ def bench_size(m, n, p, repeats):
         engines["autodiff"] = autodiff_fns(X, d, Wh, wo)
     if torch is not None:
         engines["torch"] = torch_fns(X, d, Wh, wo)
+    if jax is not None:
+        engines["jax"] = jax_fns(X, d, Wh, wo)
+    if autograd is not None:
+        engines["autograd"] = autograd_fns(X, d, Wh, wo)
 
     # The three gradients must agree before their times mean anything.
     ref = engines["lecturekit"][0]()
@@ -175,6 +234,11 @@ def main(argv=None):
     else:
         torch.set_num_threads(2)
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    for name, mod in (("JAX", jax), ("HIPS autograd", autograd)):
+        if mod is None:
+            print(f"{name} is not installed: skipping it (pip install -r requirements-bench.txt).")
+        else:
+            print(f"{name} {mod.__version__ if hasattr(mod, '__version__') else ''}")
     sizes = SIZES[:2] if args.quick else SIZES
 
     rows = []
@@ -205,6 +269,13 @@ def main(argv=None):
         line += f" | {r(ta, med.get(('autodiff', 'L'))):>5s}"
         line += f" | {r(tt, med.get(('torch', 'L'))):>5s}"
         print(line)
+    peers = [k for k in ("jax", "autograd") if any((k, "G") in med for _, med, _ in rows)]
+    if peers:
+        print("\nGradient time of the optional peers relative to lecturekit (< 1: peer faster)")
+        for size, med, _ in rows:
+            lk = med["lecturekit", "G"]
+            ratios = ", ".join(f"{k} {med[k, 'G'] / lk:.2f}" for k in peers)
+            print(f"{str(size):>18s} | {ratios}")
     print("load average (1, 5, 15 min) at end:   {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 

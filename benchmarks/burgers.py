@@ -1,0 +1,347 @@
+"""Benchmark: Raissi, Perdikaris & Karniadakis (2019)'s Burgers problem with lecturekit.pinn.
+
+``u_t + u u_x − (0.01/π) u_xx = 0`` on x ∈ [−1, 1], t ∈ [0, 1], ``u(0, x) = −sin(πx)``,
+``u(t, ±1) = 0``; a [2, 20×8, 1] tanh network (3,021 weights), 100 initial and boundary points,
+10,000 collocation points (seeded uniform draws). The paper reports a relative L2 error of
+6.7e-4 with L-BFGS. The exact solution is the Cole–Hopf transform of the heat equation's,
+its integral taken by Gauss–Hermite quadrature as in the paper's data generation, and checked
+against a quadrature of twice the order.
+
+Schedules: Adam alone, Adam then L-BFGS-B, Adam then Levenberg–Marquardt (lecturekit's finish),
+for each seed. Measured in one run: the relative L2 error on a 256×100 grid against wall time
+(time spent measuring the error is excluded), the seconds to first reach 6.7e-4, the time per
+iteration of each phase, the peak memory traced by ``tracemalloc`` and the final error.
+
+Run:  .venv/bin/python benchmarks/burgers.py               (three seeds, the paper's sizes)
+      .venv/bin/python benchmarks/burgers.py --quick       (fewer points and steps, same code)
+      .venv/bin/python benchmarks/burgers.py --json        (one JSON object per run)
+      .venv/bin/python benchmarks/burgers.py --scaling     (one LM step and one gradient over M × P)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+import tracemalloc
+
+import numpy as np
+from scipy.special import roots_hermite
+
+from lecturekit.pinn import PINN, relative_l2
+
+NU = 0.01 / np.pi
+TARGET = 6.7e-4  # the paper's relative L2 error
+
+
+def exact(x, t, n=200):
+    """Burgers' exact solution by the Cole–Hopf transform, with n-point Gauss–Hermite quadrature.
+
+    ``u(x, t) = −∫ sin(π(x − η)) f(x − η) e^{−η²/4νt} dη / ∫ f(x − η) e^{−η²/4νt} dη``,
+    ``f(y) = exp(−cos(πy)/(2πν))``; with ``η = √(4νt) z`` both integrals are ``∫ g(z) e^{−z²} dz``.
+    At t = 0 it is the initial condition −sin(πx).
+    """
+    x, t = np.broadcast_arrays(np.asarray(x, float), np.asarray(t, float))
+    z, w = roots_hermite(n)
+    u = -np.sin(np.pi * x)
+    pos = t > 0
+    y = x[pos, None] - np.sqrt(4 * NU * t[pos, None]) * z  # points × nodes
+    # exp(−cos/(2πν)) reaches e^50: shift the exponent by its maximum (cancels in the ratio)
+    e = -np.cos(np.pi * y) / (2 * np.pi * NU)
+    f = w * np.exp(e - e.max(axis=1, keepdims=True))
+    u[pos] = -np.sum(np.sin(np.pi * y) * f, axis=1) / np.sum(f, axis=1)
+    return u
+
+
+def grid():
+    """The 256 × 100 evaluation grid (as in the paper's data) and the exact u on it."""
+    x, t = np.meshgrid(np.linspace(-1, 1, 256), np.linspace(0, 1, 100))
+    X = np.column_stack([x.ravel(), t.ravel()])
+    return X, exact(X[:, 0], X[:, 1])
+
+
+def quadrature_error():
+    """Largest |u_n − u_2n| on the grid, relative to max |u|: the exact solution's own error."""
+    X, u = grid()
+    return float(np.max(np.abs(u - exact(X[:, 0], X[:, 1], n=400))) / np.max(np.abs(u)))
+
+
+def residual(X, u, du, d2u, p):
+    """Burgers' residual ``u_t + u u_x − ν u_xx`` on points X = [x, t] (column 0 x, 1 t)."""
+    return du[:, 1] + u * du[:, 0] - NU * d2u[:, 0]
+
+
+def problem(seed, n_col=10_000, n_bc=100):
+    """Collocation points and the initial/boundary conditions, drawn with ``seed``.
+
+    The n_bc points are split between t = 0 (u = −sin πx) and x = ±1 (u = 0), as in the paper.
+    """
+    rng = np.random.default_rng(seed)
+    Xc = np.column_stack([rng.uniform(-1, 1, n_col), rng.uniform(0, 1, n_col)])
+    n0 = n_bc // 2
+    x0 = rng.uniform(-1, 1, n0)
+    tb = rng.uniform(0, 1, n_bc - n0)
+    xb = np.where(np.arange(n_bc - n0) % 2 == 0, -1.0, 1.0)
+    conditions = [
+        (np.column_stack([x0, np.zeros(n0)]), 0, -np.sin(np.pi * x0)),
+        (np.column_stack([xb, tb]), 0, 0.0),
+    ]
+    return Xc, conditions
+
+
+SCHEDULES = {"adam": None, "adam+lbfgs": "lbfgs", "adam+lm": "lm"}
+
+
+def run(schedule, seed, sizes, every):
+    """Train one schedule; the error against time, time per iteration of each phase, memory."""
+    Xg, ug = grid()
+    Xc, conditions = problem(seed, sizes["n_col"], sizes["n_bc"])
+    net = PINN([2] + [20] * 8 + [1], seed=seed)
+    curve, phases = [], {}
+    clock = {"paused": 0.0, "start": None, "last": None}
+
+    def callback(step, phase):
+        now = time.perf_counter()
+        ph = phases.setdefault(phase, [0, 0.0])
+        ph[0] += 1
+        ph[1] += now - clock["last"]
+        if phase != "adam" or step % every == 0:
+            err = relative_l2(net.predict(Xg), ug)
+            curve.append((now - clock["start"] - clock["paused"], phase, step, err))
+        clock["paused"] += time.perf_counter() - now
+        clock["last"] = time.perf_counter()
+
+    finish = SCHEDULES[schedule]
+    steps = sizes["adam"] if finish else sizes["adam"] + sizes["finish"]
+    tracemalloc.start()
+    clock["start"] = clock["last"] = time.perf_counter()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "did not converge" is reported below
+        net.fit(
+            residual,
+            Xc,
+            conditions,
+            adam_steps=steps,
+            finish=finish,
+            finish_steps=sizes["lbfgs" if finish == "lbfgs" else "finish"],
+            progress=False,
+            callback=callback,
+        )
+    seconds = time.perf_counter() - clock["start"] - clock["paused"]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    final = relative_l2(net.predict(Xg), ug)
+    reached = [s for s, _, _, e in curve if e <= TARGET]
+    return {
+        "engine": "lecturekit",
+        "schedule": schedule,
+        "seed": seed,
+        "seconds_to_target": reached[0] if reached else None,
+        "final_error": float(final),
+        "seconds": seconds,
+        "per_iteration": {k: v[1] / max(v[0], 1) for k, v in phases.items()},
+        "iterations": {k: v[0] for k, v in phases.items()},
+        "peak_mb": peak / 2**20,
+        "M": len(Xc) + sizes["n_bc"],
+        "P": net.theta.size,
+        "converged": bool(net.fit_info.get("converged")),
+        "reason": str(net.fit_info.get("reason")),
+        "curve": [(round(s, 3), ph, st, float(e)) for s, ph, st, e in curve],
+    }
+
+
+def run_deepxde(seed, sizes):
+    """DeepXDE's Burgers example (PyTorch backend, float64) at the same sizes: Adam, then L-BFGS.
+
+    The error on the grid is measured at the end of each phase, so seconds_to_target is the
+    time of the first phase end at which the target is met (an upper bound).
+    """
+    import deepxde as dde
+
+    dde.config.set_default_float("float64")
+    dde.config.set_random_seed(seed)
+    Xg, ug = grid()
+
+    def pde(x, y):
+        dy_x = dde.grad.jacobian(y, x, i=0, j=0)
+        dy_t = dde.grad.jacobian(y, x, i=0, j=1)
+        dy_xx = dde.grad.hessian(y, x, i=0, j=0)
+        return dy_t + y * dy_x - NU * dy_xx
+
+    geom = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1), dde.geometry.TimeDomain(0, 1))
+    bc = dde.icbc.DirichletBC(geom, lambda x: 0, lambda _, on_boundary: on_boundary)
+    ic = dde.icbc.IC(geom, lambda x: -np.sin(np.pi * x[:, 0:1]), lambda _, on_initial: on_initial)
+    n0 = sizes["n_bc"] // 2
+    data = dde.data.TimePDE(
+        geom, pde, [bc, ic], num_domain=sizes["n_col"], num_boundary=sizes["n_bc"] - n0,
+        num_initial=n0,
+    )  # fmt: skip
+    net = dde.nn.FNN([2] + [20] * 8 + [1], "tanh", "Glorot normal")
+    model = dde.Model(data, net)
+    marks, t0 = [], time.perf_counter()
+    model.compile("adam", lr=1e-3)
+    model.train(iterations=sizes["adam"], display_every=10**9, verbose=0)
+    marks.append((time.perf_counter() - t0, "adam", relative_l2(model.predict(Xg)[:, 0], ug)))
+    t1 = time.perf_counter()
+    dde.optimizers.config.set_LBFGS_options(maxiter=sizes["lbfgs"])
+    model.compile("L-BFGS")
+    model.train(display_every=10**9, verbose=0)
+    t2 = time.perf_counter()
+    seconds = marks[0][0] + (t2 - t1)
+    marks.append((seconds, "lbfgs", relative_l2(model.predict(Xg)[:, 0], ug)))
+    reached = [s for s, _, e in marks if e <= TARGET]
+    return {
+        "engine": "deepxde",
+        "schedule": "adam+lbfgs",
+        "seed": seed,
+        "seconds_to_target": reached[0] if reached else None,
+        "final_error": float(marks[-1][2]),
+        "seconds": seconds,
+        "per_iteration": {"adam": marks[0][0] / max(sizes["adam"], 1)},
+        "iterations": {"adam": sizes["adam"]},
+        "peak_mb": float("nan"),
+        "M": sizes["n_col"] + sizes["n_bc"],
+        "P": sum(p.numel() for p in net.parameters()),
+        "curve": [(round(s, 3), ph, 0, float(e)) for s, ph, e in marks],
+    }
+
+
+def sizes_for(quick):
+    if quick:
+        return dict(n_col=400, n_bc=100, adam=100, finish=5, lbfgs=40)
+    return dict(n_col=10_000, n_bc=100, adam=1000, finish=40, lbfgs=1000)
+
+
+def scaling(Ms, widths, repeat=3):
+    """Seconds of one LM step's parts (J, JᵀJ, Cholesky solve) and of one gradient, over M × P."""
+    from scipy.linalg import cho_factor, cho_solve
+
+    from lecturekit.pinn.finish import single_threaded_blas
+
+    rows = []
+    with single_threaded_blas():  # as the fits run: two threads contend on a shared machine
+        rows = _scaling(Ms, widths, repeat, cho_factor, cho_solve)
+    return rows
+
+
+def _scaling(Ms, widths, repeat, cho_factor, cho_solve):
+    rows = []
+    for M in Ms:
+        for width in widths:
+            net = PINN([2] + [width] * 8 + [1], seed=0)
+            Xc, conditions = problem(0, M - 100, 100)
+            loss = net.loss(residual, Xc, conditions)
+            th = loss.theta0.copy()
+            t = {"J": [], "JtJ": [], "solve": [], "grad": []}
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                rho, J = loss.residuals(th)
+                t1 = time.perf_counter()
+                A = J.T @ J
+                g = J.T @ rho
+                t2 = time.perf_counter()
+                A[np.diag_indices_from(A)] += 1e-3 * np.diag(A).max()
+                cho_solve(cho_factor(A), g)
+                t3 = time.perf_counter()
+                loss.evaluate(th, grad=True)
+                t4 = time.perf_counter()
+                for k, v in zip(t, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                    t[k].append(v)
+            rows.append({"M": M, "P": th.size} | {k: min(v) for k, v in t.items()})
+    return rows
+
+
+def fit_exponents(rows):
+    """Least-squares exponents a, b of seconds ≈ c·M^a·P^b for each part."""
+    logM = np.log([r["M"] for r in rows])
+    logP = np.log([r["P"] for r in rows])
+    A = np.column_stack([np.ones_like(logM), logM, logP])
+    out = {}
+    for k in ("J", "JtJ", "solve", "grad"):
+        coef = np.linalg.lstsq(A, np.log([r[k] for r in rows]), rcond=None)[0]
+        out[k] = {"M": float(coef[1]), "P": float(coef[2])}
+    return out
+
+
+PREDICTED = {"J": (1, 1), "JtJ": (1, 2), "solve": (0, 3), "grad": (1, 1)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer points and steps (smoke test)")
+    ap.add_argument("--json", action="store_true", help="one JSON object per run")
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--engine", choices=["lecturekit", "deepxde"], default=None)
+    ap.add_argument("--schedules", default=",".join(SCHEDULES))
+    ap.add_argument("--every", type=int, default=25, help="Adam steps between error checks")
+    ap.add_argument("--scaling", action="store_true", help="one LM step and gradient over M × P")
+    args = ap.parse_args()
+
+    if args.scaling:
+        Ms = [600, 1100, 2100] if args.quick else [2600, 5100, 10_100]
+        widths = [5, 10, 20] if args.quick else [10, 20, 40]
+        rows = scaling(Ms, widths)
+        exps = fit_exponents(rows)
+        if args.json:
+            print(json.dumps({"scaling": rows, "exponents": exps, "predicted": PREDICTED}))
+            return
+        print("| M | P | J (s) | JᵀJ (s) | Cholesky (s) | gradient (s) |")
+        print("|---|---|---|---|---|---|")
+        for r in rows:
+            print(
+                f"| {r['M']} | {r['P']} | {r['J']:.3g} | {r['JtJ']:.3g} | {r['solve']:.3g} "
+                f"| {r['grad']:.3g} |"
+            )
+        for k, e in exps.items():
+            print(
+                f"{k}: seconds ∝ M^{e['M']:.2f} P^{e['P']:.2f}  (flops: M^{PREDICTED[k][0]} "
+                f"P^{PREDICTED[k][1]})"
+            )
+        return
+
+    # DeepXDE's L-BFGS runs to its own budget: too long for --quick unless asked for by name
+    default = ["lecturekit"] if args.quick else ["lecturekit", "deepxde"]
+    engines = default if args.engine is None else [args.engine]
+    if args.quick and args.engine is None and not args.json:
+        print("--quick: DeepXDE is run only with --engine deepxde")
+    if "deepxde" in engines:
+        os.environ.setdefault("DDE_BACKEND", "pytorch")
+        try:
+            import deepxde  # noqa: F401
+        except ImportError:
+            engines.remove("deepxde")
+            if not args.json:
+                print("DeepXDE is not installed: skipped (pip install -r requirements-bench.txt)")
+
+    err = quadrature_error()
+    if not args.json:
+        print(f"exact solution: Gauss–Hermite 200 vs 400 nodes differ by {err:.1e} (max, relative)")
+    sizes = sizes_for(args.quick)
+    jobs = [("lecturekit", s) for s in args.schedules.split(",") if "lecturekit" in engines]
+    jobs += [("deepxde", "adam+lbfgs")] if "deepxde" in engines else []
+    for seed in range(args.seeds):
+        for engine, schedule in jobs:
+            if engine == "deepxde":
+                r = run_deepxde(seed, sizes)
+            else:
+                r = run(schedule, seed, sizes, args.every)
+            if args.json:
+                r["quadrature_error"] = err
+                print(json.dumps(r), flush=True)
+            else:
+                per = ", ".join(f"{k} {v * 1e3:.1f} ms/it" for k, v in r["per_iteration"].items())
+                tt = r["seconds_to_target"]
+                tt = "not reached" if tt is None else f"{tt:.1f} s"
+                print(
+                    f"{engine:10s} {schedule:11s} seed {seed}: to {TARGET:g} "
+                    f"{tt}, final {r['final_error']:.2e}, "
+                    f"{r['seconds']:.1f} s, {per}, peak {r['peak_mb']:.0f} MB",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()

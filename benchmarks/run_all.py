@@ -1,0 +1,144 @@
+"""Run every benchmark and write its tables to ``benchmarks/results/`` (markdown and JSON).
+
+Each table file starts with the machine it was measured on (CPU model, cores, BLAS kernel), the
+date and the versions, so the book's Benchmarks page shows measurements, not claims.
+
+Run:  .venv/bin/python benchmarks/run_all.py            (the full runs; Burgers takes ~30 min)
+      .venv/bin/python benchmarks/run_all.py --quick    (every benchmark's quick mode)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import scipy
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+
+def machine():
+    """CPU model, cores, BLAS kernel, date and versions of the run."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    blas = "unknown"
+    try:
+        from threadpoolctl import threadpool_info
+
+        info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        if info:
+            b = info[0]
+            blas = f"{b.get('internal_api')} {b.get('version')} ({b.get('architecture')})"
+    except ImportError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "blas": blas,
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+    }
+
+
+def header(m, quick):
+    mode = "quick mode (fewer points and steps)" if quick else "full run"
+    return (
+        f"Measured on {m['cpu']}, {m['cores']} cores, BLAS {m['blas']}; {m['date']}; "
+        f"Python {m['python']}, numpy {m['numpy']}, scipy {m['scipy']}; {mode}.\n\n"
+    )
+
+
+def script(name, *args):
+    """Run a benchmark script with this interpreter; its standard output."""
+    cmd = [sys.executable, str(HERE / name), *args]
+    env = os.environ | {"PYTHONPATH": str(HERE.parent)}
+    return subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
+
+
+def burgers_table(runs):
+    lines = [
+        "| engine | schedule | seed | seconds to 6.7e-4 | final relative L2 error | seconds "
+        "| time per iteration | peak memory (MB) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        tt = "not reached" if r["seconds_to_target"] is None else f"{r['seconds_to_target']:.1f}"
+        per = ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in r["per_iteration"].items())
+        lines.append(
+            f"| {r['engine']} | {r['schedule']} | {r['seed']} | {tt} | {r['final_error']:.2e} | "
+            f"{r['seconds']:.1f} | {per} | {r['peak_mb']:.0f} |"
+        )
+    r = runs[0]
+    if not any(r["engine"] == "deepxde" for r in runs):
+        lines.append("\nDeepXDE was not run (not installed, or quick mode).")
+    note = (
+        f"\nM = {r['M']} residuals, P = {r['P']} weights; the exact solution's quadrature error "
+        f"is {r['quadrature_error']:.1e} (Gauss–Hermite, 200 against 400 nodes).\n"
+    )
+    return "\n".join(lines) + "\n" + note
+
+
+def scaling_table(s):
+    lines = [
+        "| M | P | J (s) | JᵀJ (s) | Cholesky (s) | gradient (s) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in s["scaling"]:
+        lines.append(
+            f"| {r['M']} | {r['P']} | {r['J']:.3g} | {r['JtJ']:.3g} | {r['solve']:.3g} "
+            f"| {r['grad']:.3g} |"
+        )
+    lines += [
+        "",
+        "| part | fitted exponent of M | of P | flop count |",
+        "|---|---|---|---|",
+    ]
+    names = {"J": "J", "JtJ": "JᵀJ", "solve": "Cholesky", "grad": "gradient"}
+    flops = {"J": "M·P", "JtJ": "M·P²", "solve": "P³/3", "grad": "M·P"}
+    for k, e in s["exponents"].items():
+        lines.append(f"| {names[k]} | {e['M']:.2f} | {e['P']:.2f} | {flops[k]} |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    q = ["--quick"] if args.quick else []
+    RESULTS.mkdir(exist_ok=True)
+    m = machine()
+    head = header(m, args.quick)
+
+    runs = [json.loads(line) for line in script("burgers.py", "--json", *q).splitlines()]
+    (RESULTS / "burgers.json").write_text(json.dumps({"machine": m, "runs": runs}, indent=1))
+    (RESULTS / "burgers.md").write_text(head + burgers_table(runs))
+
+    s = json.loads(script("burgers.py", "--scaling", "--json", *q))
+    (RESULTS / "scaling.json").write_text(json.dumps({"machine": m} | s, indent=1))
+    (RESULTS / "scaling.md").write_text(head + scaling_table(s))
+
+    for name in ("gradient", "pinn"):
+        out = script(f"{name}.py", *q)
+        (RESULTS / f"{name}.json").write_text(json.dumps({"machine": m, "output": out}, indent=1))
+        (RESULTS / f"{name}.md").write_text(head + "```text\n" + out.rstrip() + "\n```\n")
+    print(f"tables written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -478,3 +478,37 @@ def test_spline_and_residual_coefficients_recover_mu_on_clean_data():
         smoothing_spline(t[::-1], u)
     with pytest.raises(ValueError, match="same length"):
         smoothing_spline(t, u[:-1])
+
+
+def test_the_finish_picks_a_step_form_whose_arrays_fit_counting_the_pinns_own():
+    """Burgers at Raissi's size (M = 10,100, P = 3,021): the stacked form alone would fit the
+    limit, but not with the PINN's J and its rows besides; the finish then takes the normal
+    equations' Cholesky factor (M ≫ P), which fits, instead of refusing."""
+    from lecturekit import _validate
+    from lecturekit.pinn.finish import _finish_arrays, check_finish_memory, finish_form
+
+    M, P = 10_100, 3_021
+    penalty = np.zeros(P)
+    assert finish_form(M, P, penalty) == "cholesky"
+    stacked = _validate.array_bytes(*_finish_arrays(M, P, penalty, "stacked").values())
+    assert stacked > _validate.MAX_BYTES
+    check_finish_memory(M, P, penalty)  # does not raise
+    assert finish_form(300, 1_100, np.zeros(1_100)) == "push-through"
+    assert finish_form(2_000, 1_000, np.zeros(1_000)) == "stacked"
+
+
+def test_the_finish_uses_blas_threads_only_where_its_products_are_large():
+    from threadpoolctl import threadpool_info
+
+    from lecturekit.pinn.finish import THREADED_FLOPS, finish_blas_threads
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    outside = blas_threads()
+    with finish_blas_threads(300, 1_100):  # every problem of the book: one thread
+        assert blas_threads() == {1}
+    assert blas_threads() == outside  # restored
+    big = int(THREADED_FLOPS / 3_021**2) + 1
+    with finish_blas_threads(big, 3_021):  # JᵀJ dominates: the library's own threads
+        assert blas_threads() == outside

@@ -2,16 +2,20 @@
 
 :func:`levenberg_marquardt_finish` adapts the PINN's objective to
 :func:`lecturekit.inverse.levenberg_marquardt` (the package's one LM loop);
-:func:`single_threaded_blas` keeps the tiny matrices of a PINN on one BLAS thread.
+:func:`single_threaded_blas` keeps the tiny matrices of a PINN on one BLAS thread;
+:func:`finish_blas_threads` gives the finish's large products back their threads.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .._validate import check_memory
-from ..inverse.least_squares import _start_form, _step_arrays, levenberg_marquardt
+from .. import _validate
+from .._validate import array_bytes, check_memory
+from ..inverse.least_squares import _step_arrays, levenberg_marquardt
 
 #: The loop's relative-reduction test: a trial that changes Φ by at most this fraction of itself,
 #: with the linear model predicting no more, ends the finish (Φ minimal to working precision).
@@ -29,6 +33,40 @@ def single_threaded_blas():
     return threadpool_limits(limits=1, user_api="blas")
 
 
+#: Flops of one JᵀJ (M·P²) above which the finish's products use the BLAS threads: about
+#: 0.3 s on one core, where a second thread's start-up cost no longer matters.
+THREADED_FLOPS = 1e10
+
+
+def finish_blas_threads(M, P):
+    """Context manager for the finish at M residuals and P unknowns: one BLAS thread when its
+    products are small (every problem of the book), the library's own threads when forming
+    ``JᵀJ`` (``M·P²`` flops) dominates, as in Raissi's Burgers problem (M = 10,100, P = 3,021),
+    where two threads halve it.
+    """
+    return nullcontext() if M * P * P > THREADED_FLOPS else single_threaded_blas()
+
+
+def _finish_arrays(M, P, penalty, form):
+    """The arrays one finish step holds: the PINN's J, the rows it is built from, the step's."""
+    step = _step_arrays(M, P, penalty, True, form)
+    del step["J"]  # named here, as the PINN's J
+    return {"J = D_θ ρ": (M, P), "the rows of J, one reverse sweep per point": (M, P)} | step
+
+
+def finish_form(M, P, penalty):
+    """The form of the damped step, by the rule ``solve="auto"`` of
+    :func:`lecturekit.inverse.levenberg_marquardt` counted with the PINN's own arrays: the M×M
+    push-through form when M < P; else the stacked least-squares form when it fits in memory
+    (the most accurate); else the P×P normal equations by Cholesky (M·P² + P³/3 flops, the cheap
+    form when M ≫ P, as for Burgers' equation at M = 10,100, P = 3,021).
+    """
+    if M < P:
+        return "push-through"
+    stacked = array_bytes(*_finish_arrays(M, P, penalty, "stacked").values())
+    return "stacked" if stacked <= _validate.MAX_BYTES else "cholesky"
+
+
 def check_finish_memory(M, P, penalty):
     """Refuse, before anything is formed, a finish whose arrays exceed the memory limit.
 
@@ -38,12 +76,9 @@ def check_finish_memory(M, P, penalty):
     (M + 2P)×P, or, when that does not fit, the P×P normal equations and their Cholesky factor
     (the rule ``solve="auto"`` of :func:`lecturekit.inverse.levenberg_marquardt`).
     """
-    step = _step_arrays(M, P, penalty, True, _start_form("auto", M, P, penalty))
-    del step["J"]  # named here, as the PINN's J
-    arrays = {"J = D_θ ρ": (M, P), "the rows of J, one reverse sweep per point": (M, P)} | step
     check_memory(
         f"the Levenberg–Marquardt finish at M = {M} residuals, P = {P} unknowns",
-        arrays,
+        _finish_arrays(M, P, penalty, finish_form(M, P, penalty)),
         cheaper='finish="lbfgs" needs only the gradient ∇Φ (P values) beyond the forward pass',
     )
 
@@ -98,7 +133,8 @@ def levenberg_marquardt_finish(problem, theta, penalty, max_steps, tols, record,
     ``½‖r(w̄)‖² + ½w̄ᵀΛw̄``. With ``r = ρ``, ``w̄ = θ`` and the vector ``λ = penalty`` that is
     ``Φ/2``: the same minimiser, the same damped step ``(JᵀJ + Λ + μI) δ = −(Jᵀρ + Λθ)``
     (Levenberg damping, ``μ₀ = 10⁻³·max diag(JᵀJ + Λ)``, Nielsen's update, and the M×M
-    push-through form when there are fewer residuals M than unknowns P: ``solve="auto"``).
+    push-through form when there are fewer residuals M than unknowns P, the normal equations'
+    Cholesky factor when the stacked form would not fit: :func:`finish_form`).
     The stops, none of which depends on the units of ρ or θ:
 
     * "gradient": the cosine between ``[ρ; √Λθ]`` and every column of ``[J; √Λ]`` is at most
@@ -172,7 +208,7 @@ def levenberg_marquardt_finish(problem, theta, penalty, max_steps, tols, record,
         watch.jacobian,
         theta,
         penalty,
-        solve="auto",
+        solve=finish_form(len(problem.X), theta.size, penalty),
         tau=1e-3,
         max_iter=max_steps,
         gtol=gtol,

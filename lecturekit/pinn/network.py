@@ -28,7 +28,12 @@ from ..activations import get_activation, identity
 from ..formulas.activations import TABLE
 from ..network import InputDerivativeStep, propagate, with_derivative_rows
 from ..vectorise import closure
-from .finish import check_finish_memory, levenberg_marquardt_finish, single_threaded_blas
+from .finish import (
+    check_finish_memory,
+    finish_blas_threads,
+    levenberg_marquardt_finish,
+    single_threaded_blas,
+)
 from .loss import PINNLoss
 from .trainer import Recorder, adam_phase, lbfgs_finish, penalty_of, phi, summarise
 from .uncertainty import parameter_uncertainty
@@ -341,10 +346,9 @@ class PINN:
                 f"λ (lam) = {lam:g} weighs the network's weights against the data misfit "
                 "½‖u − u_obs‖², but this problem has no data: give data=(x_obs, u_obs) or lam=0"
             )
-        with single_threaded_blas():
-            self._optimise(
-                problem, adam_steps, finish, finish_steps, lam, (gtol, ftol), progress, lr, callback
-            )
+        self._optimise(
+            problem, adam_steps, finish, finish_steps, lam, (gtol, ftol), progress, lr, callback
+        )
         return self
 
     def _optimise(
@@ -357,30 +361,34 @@ class PINN:
             check_finish_memory(len(problem.X), theta.size, penalty)
         total = adam_steps + (finish_steps if finish else 0)
         record = Recorder(self, problem, total, progress, lr, callback)
-        phi_start = phi(problem, penalty)(theta)[0]
-        if not np.isfinite(phi_start):
-            record.stop(0, "the start", "the loss")
-        adam_phase(problem, theta, penalty, adam_steps, lr, record)
+        with single_threaded_blas():
+            phi_start = phi(problem, penalty)(theta)[0]
+            if not np.isfinite(phi_start):
+                record.stop(0, "the start", "the loss")
+            adam_phase(problem, theta, penalty, adam_steps, lr, record)
         info = {"adam_steps": adam_steps, "finish": finish, "lam": lam, "gtol": gtol, "ftol": ftol}
         if finish == "lm":
-            theta, lm_info = levenberg_marquardt_finish(
-                problem,
-                theta,
-                penalty,
-                finish_steps,
-                (gtol, ftol * phi_start),
-                record,
-                adam_steps,
-                record.stop,
-            )
+            with finish_blas_threads(len(problem.X), theta.size):
+                theta, lm_info = levenberg_marquardt_finish(
+                    problem,
+                    theta,
+                    penalty,
+                    finish_steps,
+                    (gtol, ftol * phi_start),
+                    record,
+                    adam_steps,
+                    record.stop,
+                )
             info |= lm_info
         elif finish == "lbfgs":
-            theta, lbfgs_info = lbfgs_finish(
-                problem, theta, penalty, finish_steps, gtol, record, adam_steps
-            )
+            with single_threaded_blas():
+                theta, lbfgs_info = lbfgs_finish(
+                    problem, theta, penalty, finish_steps, gtol, record, adam_steps
+                )
             info |= lbfgs_info
         self.history = record.close()
-        self.fit_info = summarise(problem, theta, penalty, info, gtol)
+        with single_threaded_blas():
+            self.fit_info = summarise(problem, theta, penalty, info, gtol)
         n_net = problem.n_net
         self._theta = theta[:n_net].copy()
         self._params = {k: float(theta[n_net + i]) for i, k in enumerate(problem.param_names)}

@@ -387,7 +387,7 @@ def main():
             else:
                 r = run(schedule, seed, sizes, args.every, args.budget, args.to_target)
             if args.json:
-                r["quadrature_error"] = err
+                r["quadrature_error"], r["target"] = err, TARGET
                 print(json.dumps(r), flush=True)
             else:
                 per = ", ".join(f"{k} {v * 1e3:.1f} ms/it" for k, v in r["per_iteration"].items())

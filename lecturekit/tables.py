@@ -11,8 +11,9 @@ Chapter 6: :func:`gradient_memory_table`, the sweep of
 growth of its peak memory; :func:`torch_table`, the timings of
 :func:`lecturekit.measure.compare_with_torch`; :func:`profile_table`, the passes of one gradient
 timed by :func:`lecturekit.measure.profile_gradient`. Chapter 7: :func:`reconstruction_table`, the
-PINN against the classical methods. Every chapter: :func:`sci`, a number in the prose's
-notation (``4·10⁻⁴``), for the results a chapter glues into its text.
+PINN against the classical methods; :func:`read_results` and :func:`burgers_sentence`, the
+Burgers benchmark's file (``make bench``) in words. Every chapter: :func:`sci`, a number in the
+prose's notation (``4·10⁻⁴``), for the results a chapter glues into its text.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ __all__ = [
     "profile_table",
     "reconstruction_table",
     "sci",
+    "read_results",
+    "burgers_sentence",
 ]
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -278,3 +281,45 @@ def profile_table(profile):
         raise ValueError(f"the passes' times must add up to more than 0 s; got {total!r}")
     rows = [[name, f"{t * 1e3:.3g} ms", f"{100 * t / total:.0f} %"] for name, t in profile.items()]
     return markdown_table(["pass", "time", "share"], rows)
+
+
+def read_results(path):
+    """The JSON results file ``make bench`` wrote at ``path``, or None where it is absent (a
+    notebook opened alone, on Colab or from the student release, has no ``benchmarks/``)."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def burgers_sentence(results):
+    """The Burgers benchmark (``benchmarks/results/burgers.json``) in one sentence.
+
+    For each engine and schedule: the median seconds to the paper's error over the runs that
+    reached it, or, where none did, the best final error and the longest run. Without results
+    (None) the sentence says where the table is.
+    """
+    if results is None:
+        return "The Burgers benchmark's table is on the book's Benchmarks page (make bench)."
+    runs, cores = results["runs"], results["machine"]["cores"]
+    first = runs[0]
+    parts = []
+    for engine, schedule in dict.fromkeys((r["engine"], r["schedule"]) for r in runs):
+        group = [r for r in runs if (r["engine"], r["schedule"]) == (engine, schedule)]
+        times = [r["seconds_to_target"] for r in group if r["seconds_to_target"] is not None]
+        name = f"{engine}'s {schedule.replace('+', ' + ').replace('lm', 'LM')}"
+        name = name.replace("lbfgs", "L-BFGS").replace("adam", "Adam")
+        if times:
+            parts.append(
+                f"{name} reached it in {np.median(times):.0f} s ({len(times)} of {len(group)} runs)"
+            )
+        else:
+            best = min(r["final_error"] for r in group)
+            longest = max(r["seconds"] for r in group)
+            parts.append(f"{name} stood at {sci(best)} after {longest:.0f} s")
+    return (
+        f"On Burgers' equation at the size of Raissi et al. ({first['P']:,} weights, "
+        f"{first['M']:,} residuals), with the paper's relative L2 error {sci(first['target'])} as "
+        f"the target, on {cores} cores: " + "; ".join(parts) + "."
+    )

@@ -154,3 +154,36 @@ def test_sci_writes_a_number_as_the_prose_does(x, digits, text):
 def test_sci_refuses_a_non_finite_number():
     with pytest.raises(ValueError, match="finite"):
         tables.sci(float("nan"))
+
+
+def _burgers_run(engine, schedule, to_target, final, seconds):
+    sizes = {"P": 3021, "M": 10100, "target": 6.7e-4}
+    return sizes | {"engine": engine, "schedule": schedule, "seconds_to_target": to_target,
+                    "final_error": final, "seconds": seconds}  # fmt: skip
+
+
+def test_burgers_sentence_gives_each_schedules_time_to_the_target_or_its_best_error():
+    from lecturekit.tables import burgers_sentence
+
+    results = {
+        "machine": {"cores": 2},
+        "runs": [
+            _burgers_run("lecturekit", "adam+lm", 454.4, 8e-5, 1617.0),
+            _burgers_run("lecturekit", "adam+lm", None, 9e-4, 1700.0),
+            _burgers_run("lecturekit", "adam+lm", 500.6, 7e-5, 1600.0),
+            _burgers_run("deepxde", "adam+lbfgs", None, 3.1e-3, 600.2),
+        ],
+    }
+    text = burgers_sentence(results)
+    assert "3,021 weights, 10,100 residuals" in text and "6.7·10⁻⁴" in text
+    assert "lecturekit's Adam + LM reached it in 478 s (2 of 3 runs)" in text  # median of two
+    assert "deepxde's Adam + L-BFGS stood at 3.1·10⁻³ after 600 s" in text
+    assert "Benchmarks page" in burgers_sentence(None)
+
+
+def test_read_results_is_none_where_the_file_is_absent(tmp_path):
+    from lecturekit.tables import read_results
+
+    assert read_results(tmp_path / "burgers.json") is None
+    (tmp_path / "burgers.json").write_text('{"runs": []}', encoding="utf-8")
+    assert read_results(tmp_path / "burgers.json") == {"runs": []}

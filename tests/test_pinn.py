@@ -512,3 +512,28 @@ def test_the_finish_uses_blas_threads_only_where_its_products_are_large():
     big = int(THREADED_FLOPS / 3_021**2) + 1
     with finish_blas_threads(big, 3_021):  # JᵀJ dominates: the library's own threads
         assert blas_threads() == outside
+
+
+def test_lbfgs_tests_its_cosine_every_iteration_on_small_problems_and_sparingly_on_large(
+    monkeypatch,
+):
+    """The cosine forms J (one reverse sweep per residual); on a large problem testing it after
+    each L-BFGS iteration would cost several gradients per iteration."""
+    from lecturekit.pinn import trainer
+
+    calls = []
+    real_cosine = trainer.cosine
+    monkeypatch.setattr(trainer, "cosine", lambda *a: calls.append(1) or real_cosine(*a))
+
+    def lbfgs_cosines(limit):
+        monkeypatch.setattr(trainer, "COSINE_EVERY_ITERATION", limit)
+        calls.clear()
+        with pytest.warns(RuntimeWarning, match="did not converge"):
+            PINN([1, 16, 1], seed=0).fit(
+                **poisson(), adam_steps=20, finish="lbfgs", finish_steps=120, progress=False
+            )
+        return len(calls)
+
+    small, large = lbfgs_cosines(10**6), lbfgs_cosines(0)  # 34 × 49 entries: small, then large
+    assert small >= 120  # after every iteration, then the report's
+    assert large <= 120 // trainer.COSINE_EVERY + 3

@@ -258,7 +258,7 @@ def run_deepxde(seed, sizes, every, budget=float("inf"), to_target=False):
         "M": sizes["n_col"] + sizes["n_bc"],
         "P": sum(p.numel() for p in net.parameters()),
         "converged": False,
-        "reason": "target reached" if reached and to_target else "budget or iterations",
+        "reason": "target reached" if reached and to_target else "time budget or L-BFGS iterations",
         "curve": [(round(s, 3), ph, c, float(e)) for s, ph, c, e in curve],
     }
 

@@ -74,15 +74,16 @@ def script(name, *args):
 def burgers_table(runs):
     lines = [
         "| engine | schedule | seed | seconds to 6.7e-4 | final relative L2 error | seconds "
-        "| time per iteration | peak memory (MB) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| time per iteration | peak memory (MB) | ended by |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         tt = "not reached" if r["seconds_to_target"] is None else f"{r['seconds_to_target']:.1f}"
         per = ", ".join(f"{k} {v * 1e3:.0f} ms" for k, v in r["per_iteration"].items())
+        peak = "not traced" if r["peak_mb"] != r["peak_mb"] else f"{r['peak_mb']:.0f}"
         lines.append(
             f"| {r['engine']} | {r['schedule']} | {r['seed']} | {tt} | {r['final_error']:.2e} | "
-            f"{r['seconds']:.1f} | {per} | {r['peak_mb']:.0f} |"
+            f"{r['seconds']:.1f} | {per} | {peak} | {r.get('reason', '')} |"
         )
     r = runs[0]
     if not any(r["engine"] == "deepxde" for r in runs):
@@ -116,18 +117,36 @@ def scaling_table(s):
     return "\n".join(lines) + "\n"
 
 
+def json_lines(text):
+    """The JSON objects of a run's output, one a line (DeepXDE prints its own lines besides)."""
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def write_burgers(m, head, runs):
+    (RESULTS / "burgers.json").write_text(json.dumps({"machine": m, "runs": runs}, indent=1))
+    (RESULTS / "burgers.md").write_text(head + burgers_table(runs))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument(
+        "--collect",
+        nargs="+",
+        metavar="FILE",
+        help="write only the Burgers tables, from the JSON lines of separate "
+        "`burgers.py --json` runs on this machine (one schedule or engine at a time)",
+    )
     args = ap.parse_args()
     q = ["--quick"] if args.quick else []
     RESULTS.mkdir(exist_ok=True)
     m = machine()
     head = header(m, args.quick)
 
-    runs = [json.loads(line) for line in script("burgers.py", "--json", *q).splitlines()]
-    (RESULTS / "burgers.json").write_text(json.dumps({"machine": m, "runs": runs}, indent=1))
-    (RESULTS / "burgers.md").write_text(head + burgers_table(runs))
+    if args.collect:
+        write_burgers(m, head, json_lines("\n".join(Path(f).read_text() for f in args.collect)))
+        return
+    write_burgers(m, head, json_lines(script("burgers.py", "--json", *q)))
 
     s = json.loads(script("burgers.py", "--scaling", "--json", *q))
     (RESULTS / "scaling.json").write_text(json.dumps({"machine": m} | s, indent=1))

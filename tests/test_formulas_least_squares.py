@@ -34,6 +34,18 @@ def test_three_forms_solve_the_damped_normal_equations(m, P, lam):
         np.testing.assert_allclose(step, expected, rtol=1e-10, atol=1e-12)
 
 
+def test_the_normal_form_reuses_a_formed_JtJ_and_substitutes_exactly():
+    J, r, w = _problem(30, 8, seed=3)
+    shift = np.full(8, 0.2)
+    np.testing.assert_allclose(
+        F.step_normal(J, r, w, 0.1, shift, JtJ=J.T @ J), _direct(J, r, w, 0.1, shift), rtol=1e-10
+    )
+    L = np.tril(np.random.default_rng(4).normal(size=(8, 8))) + 4 * np.eye(8)
+    b = np.arange(8.0)
+    np.testing.assert_allclose(L @ F.forward_substitution(L, b), b, atol=1e-12)
+    np.testing.assert_allclose(L.T @ F.back_substitution(L, b), b, atol=1e-12)
+
+
 def test_gauss_newton_step_is_the_undamped_solution():
     J, r, w = _problem(10, 3, seed=1)
     np.testing.assert_allclose(

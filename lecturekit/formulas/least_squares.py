@@ -60,17 +60,35 @@ def step_push_through(J, r, w, lam, shift):
     return (J.T @ a - lam * w) / E
 
 
-def step_normal(J, r, w, lam, shift):
+def step_normal(J, r, w, lam, shift, JtJ=None):
     """δ from the normal equations by Cholesky, ``LLᵀ = JᵀJ + Λ + diag(shift)`` (cheap when m ≫ P).
 
     ``LLᵀ δ = −(Jᵀr + Λw̄)``: one forward and one backward substitution. Forming ``JᵀJ`` squares
     J's condition number, so the damping (or λ) must keep the matrix positive definite.
+    ``JtJ`` is ``JᵀJ`` if already formed: it depends on J alone, so a rejected step, which
+    changes only the damping, reuses it (forming it, m·P² flops, is the step's dearest part).
     """
-    N = J.T @ J
-    N[np.diag_indices_from(N)] += lam + shift
+    N = (J.T @ J if JtJ is None else JtJ) + np.diag(lam + shift)
     L = np.linalg.cholesky(N)
-    z = np.linalg.solve(L, -gradient(J, r, w, lam))  # L z = −∇Φ
-    return np.linalg.solve(L.T, z)  # Lᵀ δ = z
+    z = forward_substitution(L, -gradient(J, r, w, lam))  # L z = −∇Φ
+    return back_substitution(L, z)  # Lᵀ δ = z
+
+
+def forward_substitution(L, b):
+    """``z`` with ``L z = b``, L lower triangular: ``zᵢ = (bᵢ − Σ_{j<i} Lᵢⱼ zⱼ) / Lᵢᵢ``."""
+    z = np.empty(len(b))
+    for i in range(len(b)):
+        z[i] = (b[i] - L[i, :i] @ z[:i]) / L[i, i]
+    return z
+
+
+def back_substitution(L, z):
+    """``δ`` with ``Lᵀ δ = z``, L lower triangular: ``δᵢ = (zᵢ − Σ_{j>i} Lⱼᵢ δⱼ) / Lᵢᵢ``."""
+    U = np.ascontiguousarray(L.T)  # row i of Lᵀ is column i of L: made contiguous for the dots
+    delta = np.empty(len(z))
+    for i in range(len(z) - 1, -1, -1):
+        delta[i] = (z[i] - U[i, i + 1 :] @ delta[i + 1 :]) / U[i, i]
+    return delta
 
 
 def predicted_decrease(J, grad, lam, step):

@@ -13,6 +13,7 @@ with λ on the network's weights and none on the physical parameters.
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -163,6 +164,7 @@ def _step_arrays(m, P, lam, damped=True, form="stacked"):
         arrays["the solver's copy of it"] = (m, m)
         return arrays
     if form == "cholesky":
+        arrays["JᵀJ, kept while the damping changes"] = (P, P)
         arrays["JᵀJ + Λ + μD"] = (P, P)
         arrays["its Cholesky factor"] = (P, P)
         return arrays
@@ -321,7 +323,7 @@ class _Trace:
         )
 
 
-def _solve_step(J, r, w, lam, shift, rcond=None, form="stacked"):
+def _solve_step(J, r, w, lam, shift, rcond=None, form="stacked", JtJ=None):
     """Solve ``(JᵀJ + Λ + diag(shift)) δ = −(Jᵀr + Λw̄)``, ``Λ = λI`` or ``diag(λ)``.
 
     In the form ``form`` of :mod:`lecturekit.formulas.least_squares`: ``"stacked"``
@@ -329,12 +331,13 @@ def _solve_step(J, r, w, lam, shift, rcond=None, form="stacked"):
     singular, singular values below ``rcond`` times the largest discarded),
     ``"push-through"`` (:func:`~lecturekit.formulas.least_squares.step_push_through`, an m×m
     system) or ``"cholesky"`` (:func:`~lecturekit.formulas.least_squares.step_normal`, Cholesky
-    of the P×P normal equations). The last two need ``Λ + diag(shift) > 0``: the caller checks.
+    of the P×P normal equations, from ``JtJ`` when given). The last two need
+    ``Λ + diag(shift) > 0``: the caller checks.
     """
     if form == "push-through":
         return formulas.step_push_through(J, r, w, lam, shift)
     if form == "cholesky":
-        return formulas.step_normal(J, r, w, lam, shift)
+        return formulas.step_normal(J, r, w, lam, shift, JtJ)
     return formulas.step_stacked(J, r, w, lam, shift, rcond)
 
 
@@ -389,6 +392,12 @@ class _Point:
         self.w, self.r, self.J, self.phi, self.lam = w, r, J, phi, lam
         with np.errstate(over="ignore", invalid="ignore"):
             self.grad = formulas.gradient(J, r, w, lam)
+
+    @functools.cached_property
+    def JtJ(self):
+        """``JᵀJ``, formed once per iterate: the trials from it differ in the damping alone."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.J.T @ self.J
 
 
 class _Damping:
@@ -718,7 +727,8 @@ def levenberg_marquardt(
         shift = damp.shift()  # μD
         with np.errstate(over="ignore", invalid="ignore"):
             form = _step_form(solve, x.J.shape, lam, shift)
-            step = _solve_step(x.J, x.r, x.w, lam, shift, form=form)
+            JtJ = x.JtJ if form == "cholesky" else None
+            step = _solve_step(x.J, x.r, x.w, lam, shift, form=form, JtJ=JtJ)
         mus.append(damp.mu)
         trusted = damp.mu <= damp.unit()  # the damping does not hold the step back
         stop = _step_stop(step, x.w, xtol, trusted)

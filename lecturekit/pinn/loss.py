@@ -314,7 +314,9 @@ class PINNLoss:
         rho, (Ws, cache, seeds, Jp), _ = self._walk(theta, keep=jacobian)
         if not jacobian:
             return rho, None
-        return rho, np.hstack([self.net.backward(Ws, cache, *seeds, per_point=True), Jp])
+        J = self.net.backward(Ws, cache, *seeds, per_point=True)
+        # The physical parameters' columns follow the network's; without any, J is not copied
+        return rho, (np.hstack([J, Jp]) if Jp.shape[1] else J)
 
     def evaluate(self, theta, grad):
         """``(terms, ∇L)`` at θ (``∇L`` None unless ``grad``); remembers θ and terms in ``last``.

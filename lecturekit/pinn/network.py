@@ -184,15 +184,24 @@ class PINN:
         k = 1 + 2 * n_in
         m = len(gu)
         grads = [None] * len(Ws)
+        if per_point:
+            J = np.empty((m, self._offsets[len(Ws)]))  # row i: point i's share of the gradient
 
-        def outer(Z, Abar):  # Σ over stacked blocks (and points, unless per_point) of Zᵀ Ā
-            if per_point:
-                return np.einsum("kma,kmb->mab", Z.reshape(k, m, -1), Abar)
-            return Z.T @ Abar.reshape(-1, Abar.shape[-1])
+        def outer(li, Z, Abar):  # Σ over stacked blocks (and points, unless per_point) of Zᵀ Ā
+            if not per_point:
+                return Z.T @ Abar.reshape(-1, Abar.shape[-1])
+            # Point i's block of row i is vec(Σₖ Zₖᵢᵀ Āₖᵢ), column-major: entry (a, b) of W̄ₗ
+            # sits at a + rows·b, so the block, seen as b×a per point, is Σₖ Āₖᵢᵀ Zₖᵢ. The
+            # product is written straight into J (a view of its columns, no copy).
+            rows, cols = Ws[li].shape
+            block = J[:, self._offsets[li] : self._offsets[li + 1]].reshape(m, cols, rows)
+            Zt = Z.reshape(k, m, rows).transpose(1, 0, 2)  # m × k × rows
+            np.matmul(Abar.transpose(1, 2, 0), Zt, out=block)  # m × cols × rows
+            return None
 
         # Output layer (linear): its stacked pre-activation is [u; u,ⱼ; u,ⱼⱼ] itself.
         Gout = np.concatenate([gu[None, :], gux.T, guxx.T])[:, :, None]  # k×m×1
-        grads[-1] = outer(Zs[-1], Gout)
+        grads[-1] = outer(len(Ws) - 1, Zs[-1], Gout)
         Hbar = Gout * Ws[-1][1:, 0]  # ∂L/∂[H; H,ⱼ; H,ⱼⱼ], k×m×p
         for li in range(len(Ws) - 2, -1, -1):
             Aj, Ajj, F1, F2, F3 = layers[li]
@@ -200,12 +209,11 @@ class PINN:
             F2Aj = F2 * Aj
             Abar = F1 * Hb + np.sum(F2Aj * Tb + (F3 * (Aj * Aj) + F2 * Ajj) * Sb, axis=0)
             Aall = np.concatenate([Abar[None], F1 * Tb + 2.0 * F2Aj * Sb, F1 * Sb])
-            grads[li] = outer(Zs[li], Aall)
+            grads[li] = outer(li, Zs[li], Aall)
             if li:
                 Hbar = Aall @ Ws[li][1:].T
         if per_point:
-            # vec is column-major: column j of W̄ₗ is contiguous.
-            return np.concatenate([g.swapaxes(1, 2).reshape(m, -1) for g in grads], axis=1)
+            return J
         return np.concatenate([g.ravel(order="F") for g in grads])
 
     # --- public evaluation -------------------------------------------------------------------

@@ -74,8 +74,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 
+# Tests are dealt to the two workers one by one (a module's tests may run on both), except
+# those of an xdist_group, which share an expensive module fixture and stay on one worker.
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not browser" -n 2 --dist loadscope -q
+	$(BIN)/python -m pytest tests -m "not browser" -n 2 --dist loadgroup -q
 
 # Under a minute, while editing: the formulas' tests (tests/test_formulas_*.py), the layers'
 # rules (tests/test_layers.py) and every other unit test not marked slow. `make test` runs all.

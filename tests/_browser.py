@@ -162,6 +162,20 @@ class Visit:
 
 # --- the theme -------------------------------------------------------------------------------
 
+# Wait for the CSS transitions running now to end (their `finished` promises; transitions
+# end, unlike looping animations), one frame after the change that started them.
+_SETTLE = """async () => {
+    await new Promise(requestAnimationFrame);  // the new styles apply, transitions start
+    const moving = document.getAnimations().filter(a => a instanceof CSSTransition);
+    await Promise.all(moving.map(a => a.finished.catch(() => null)));
+}"""
+
+
+def settle(page) -> None:
+    """Return once the page's CSS transitions (a theme's colours, a drawer's slide) have ended."""
+    page.evaluate(_SETTLE)
+
+
 # The theme's own button, pressed until the page is in the wanted theme (it cycles through
 # auto, light and dark); returns the theme the page ends in.
 _SWITCH_THEME = """theme => {
@@ -170,14 +184,13 @@ _SWITCH_THEME = """theme => {
     for (let i = 0; button && i < 3 && html.dataset.theme !== theme; i++) { button.click(); }
     return html.dataset.theme;
 }"""
-# The theme's colour transitions last at most 0.25 s; colours are read after they settle.
-THEME_SETTLE_MS = 400
 
 
 def set_theme(page, theme: str) -> str:
-    """Switch the page to ``theme`` ("light" or "dark") with the theme's button."""
+    """Switch the page to ``theme`` ("light" or "dark") with the theme's button; colours are
+    read after its transitions have ended."""
     now = page.evaluate(_SWITCH_THEME, theme)
-    page.wait_for_timeout(THEME_SETTLE_MS)
+    settle(page)
     return now
 
 

@@ -24,7 +24,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 
-pytestmark = pytest.mark.slow
+# One worker builds the tiny book once (the module fixture), under `--dist loadgroup`.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("standard_build")]
 
 EXPLORER_CELLS = [
     "from lecturekit import widgets\nfrom lecturekit.widgets import explorer\n\n"

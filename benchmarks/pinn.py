@@ -1,20 +1,25 @@
-"""Benchmark: lecturekit.pinn against PyTorch autograd (double backward), float64.
+"""Benchmark: lecturekit.pinn against PyTorch autograd (double backward) and DeepXDE, float64.
 
 Both engines get the same network (the same initial weights, copied from ``PINN(seed)``), the
 same collocation points and the same loss. Schedules: lecturekit's Adam then
 Levenberg–Marquardt (the default) and Adam then L-BFGS-B; PyTorch's Adam then L-BFGS. Measured
 in one run: wall time until the relative L2 error on a fine grid first reaches each of two
 targets (time spent measuring the error is excluded, in every engine), the final error and the
-total time. The inverse problem (μ from 40 noisy observations, ``pinn.fit_damping``) is run in
-lecturekit and reported with its standard error, its iterations and the BLAS kernel.
+total time. DeepXDE (optional, its PyTorch backend) solves the Poisson problem with its own
+network of the same shape and its documented schedule, Adam then L-BFGS, on the same 64
+points. With ``--seeds N`` every run is repeated for seeds 0 … N − 1. The inverse problem (μ
+from 40 noisy observations, ``pinn.fit_damping``) is run in lecturekit and reported with its
+standard error, its iterations and the BLAS kernel.
 
 Run:  .venv/bin/python benchmarks/pinn.py            (all problems; torch part if installed)
       .venv/bin/python benchmarks/pinn.py --quick    (shorter schedules, for a smoke test)
+      .venv/bin/python benchmarks/pinn.py --seeds 3  (three seeds; DeepXDE if installed)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -41,6 +46,7 @@ def problems(quick=False):
             finish=int(3000 * s),
             targets=(1e-4, 1e-6),
             exact=lambda x: np.sin(np.pi * x),
+            deepxde_lbfgs=int(3000 * s) if quick else None,  # None: DeepXDE's default maxiter
         ),
         "oscillator": dict(
             layers=[1, 32, 32, 32, 1],
@@ -194,6 +200,56 @@ def run_torch(cfg, seed, every):
     return tr.hits, error(), total
 
 
+def run_deepxde(cfg, seed, every):
+    """DeepXDE (PyTorch backend, float64) on the Poisson problem: Adam, then its L-BFGS.
+
+    Its own [1, 32, 1] tanh network (Glorot initialisation, seeded), the same 64 equispaced
+    points (62 inside, the two ends), lr as lecturekit's, ``cfg["adam"]`` Adam steps, then
+    L-BFGS with DeepXDE's default options (``--quick``: at most ``cfg["deepxde_lbfgs"]``
+    iterations). The error is measured every ``every`` Adam steps and
+    after every 100 L-BFGS iterations (where DeepXDE calls its callbacks), the time spent
+    measuring it excluded.
+    """
+    import deepxde as dde
+
+    dde.config.set_default_float("float64")
+    dde.config.set_random_seed(seed)
+    xt = np.linspace(0.0, 1.0, 1001)[:, None]
+    ue = cfg["exact"](xt[:, 0])
+
+    def pde(x, u):
+        return dde.grad.hessian(u, x) + np.pi**2 * dde.backend.sin(np.pi * x)
+
+    geom = dde.geometry.Interval(0.0, 1.0)
+    bc = dde.icbc.DirichletBC(geom, lambda x: 0.0, lambda _, on_boundary: on_boundary)
+    data = dde.data.PDE(
+        geom, pde, [bc], num_domain=cfg["x"].size - 2, num_boundary=2, train_distribution="uniform"
+    )
+    model = dde.Model(data, dde.nn.FNN(cfg["layers"], "tanh", "Glorot normal"))
+    tr = Tracker(cfg["targets"], lambda: relative_l2(model.predict(xt)[:, 0], ue))
+
+    class Measure(dde.callbacks.Callback):
+        def __init__(self, period):
+            super().__init__()
+            self.period, self.count = period, 0
+
+        def on_epoch_end(self):
+            self.count += 1
+            if self.count % self.period == 0:
+                tr.check()
+
+    tr.start = time.perf_counter()
+    model.compile("adam", lr=cfg["lr"])
+    model.train(iterations=cfg["adam"], display_every=10**9, verbose=0, callbacks=[Measure(every)])
+    if cfg["finish"]:
+        if cfg["deepxde_lbfgs"]:
+            dde.optimizers.config.set_LBFGS_options(maxiter=cfg["deepxde_lbfgs"])
+        model.compile("L-BFGS")
+        model.train(display_every=10**9, verbose=0, callbacks=[Measure(1)])
+    total = tr.elapsed()
+    return tr.hits, relative_l2(model.predict(xt)[:, 0], ue), total
+
+
 def run_inverse(seed=0, sigma=0.04):
     """μ from 40 noisy observations of the oscillator (the chapter's fit), with its error bar."""
     from threadpoolctl import threadpool_info
@@ -213,9 +269,10 @@ def fmt_hit(hit):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="shorter schedules (smoke test)")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", type=int, default=1, help="seeds 0 … N − 1 for every run")
     ap.add_argument("--every", type=int, default=10, help="Adam steps between error checks")
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--no-deepxde", action="store_true")
     ap.add_argument("--torch-threads", type=int, default=2, help="torch.set_num_threads")
     args = ap.parse_args()
     global THREADS
@@ -227,36 +284,52 @@ def main():
     except ImportError:
         have_torch = False
         print("PyTorch not installed: lecturekit only.")
+    have_deepxde = have_torch and not args.no_deepxde
+    if have_deepxde:
+        os.environ.setdefault("DDE_BACKEND", "pytorch")
+        try:
+            import deepxde  # noqa: F401
+        except ImportError:
+            have_deepxde = False
+            print("DeepXDE not installed: skipped (pip install -r requirements-bench.txt).")
     rows = []
     for name, cfg in problems(args.quick).items():
-        runs = {
-            "lecturekit, Adam + LM": run_lecturekit(cfg, args.seed, args.every, "lm"),
-            "lecturekit, Adam + L-BFGS-B": run_lecturekit(cfg, args.seed, args.every, "lbfgs"),
-        }
-        if have_torch:
-            runs["PyTorch, Adam + L-BFGS"] = run_torch(cfg, args.seed, args.every)
-        rows.append((name, cfg, runs))
-        print(f"{name}: " + ", ".join(f"{k} {v[2]:.1f} s" for k, v in runs.items()), flush=True)
+        for seed in range(args.seeds):
+            runs = {
+                "lecturekit, Adam + LM": run_lecturekit(cfg, seed, args.every, "lm"),
+                "lecturekit, Adam + L-BFGS-B": run_lecturekit(cfg, seed, args.every, "lbfgs"),
+            }
+            if have_torch:
+                runs["PyTorch, Adam + L-BFGS"] = run_torch(cfg, seed, args.every)
+            if have_deepxde and cfg["kind"] == "poisson":
+                runs["DeepXDE, Adam + L-BFGS"] = run_deepxde(cfg, seed, args.every)
+            rows.append((name, cfg, seed, runs))
+            summary = ", ".join(f"{k} {v[2]:.1f} s" for k, v in runs.items())
+            print(f"{name}, seed {seed}: {summary}", flush=True)
     print()
     print(
-        "| problem | schedule | time to "
+        "| problem | seed | schedule | time to "
         + " | time to ".join(["1st target", "2nd target"])
         + " | final rel. L2 | total time |"
     )
-    print("|" + "---|" * 6)
-    for name, cfg, runs in rows:
+    print("|" + "---|" * 7)
+    for name, cfg, seed, runs in rows:
         t1, t2 = cfg["targets"]
-        head = f"{name} {cfg['layers']}, {cfg['x'].size} pts, Adam {cfg['adam']}"
+        head = (
+            f"{name} {cfg['layers']}, {cfg['x'].size} pts, Adam {cfg['adam']} "
+            f"(targets {t1:.0e}, {t2:.0e})"
+        )
         for engine, (hits, err, total) in runs.items():
             print(
-                f"| {head} (targets {t1:.0e}, {t2:.0e}) | {engine} | {fmt_hit(hits[0])} | "
-                f"{fmt_hit(hits[1])} | {err:.2e} | {total:.2f} s |"
+                f"| {head} | {seed} | {engine} | {fmt_hit(hits[0])} | {fmt_hit(hits[1])} | "
+                f"{err:.2e} | {total:.2f} s |"
             )
             head = "″"
-    model, unc, ols, secs, kernels = run_inverse(seed=args.seed)
+    model, unc, ols, secs, kernels = run_inverse(seed=0)
     info = model.fit_info
     print(
-        f"\nInverse problem (lecturekit, BLAS kernel {', '.join(sorted(map(str, kernels)))}): "
+        f"\nInverse problem (lecturekit, seed 0, BLAS kernel "
+        f"{', '.join(sorted(map(str, kernels)))}): "
         f"mu = {model.params['mu']:.7f} ± {unc['sandwich']['mu']:.4f} (sandwich), "
         f"± {unc['laplace']['mu']:.4f} (Laplace); {info['reason']} after "
         f"{info['finish_iterations']} LM steps, {secs:.2f} s. Output least squares: "

@@ -340,7 +340,7 @@ def main():
 
     if args.scaling:
         Ms = [600, 1100, 2100] if args.quick else [2600, 5100, 10_100]
-        widths = [5, 10, 20] if args.quick else [10, 20, 40]
+        widths = [5, 10, 20] if args.quick else [10, 20, 30]
         rows = scaling(Ms, widths)
         exps = fit_exponents(rows)
         if args.json:

@@ -132,6 +132,17 @@ BURGERS_LBFGS = [*BURGERS_TO_TARGET[:3], "--engine", "lecturekit", "--schedules"
                  "--to-target"]  # fmt: skip
 
 
+def burgers_runs(quick_args):
+    """The Burgers runs: quick mode's, or the full ones as the page's table was measured (each
+    run ends at the target or at its time budget)."""
+    if quick_args:
+        return json_lines(script("burgers.py", "--json", *quick_args))
+    return [
+        *json_lines(script("burgers.py", *BURGERS_TO_TARGET, "--budget", "900")),
+        *json_lines(script("burgers.py", *BURGERS_LBFGS, "--budget", "300")),
+    ]
+
+
 def json_lines(text):
     """The JSON objects of a run's output, one a line (DeepXDE prints its own lines besides)."""
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
@@ -171,6 +182,11 @@ def main():
         help="write only the Burgers tables, from the JSON lines of separate "
         "`burgers.py --json` runs on this machine (one schedule or engine at a time)",
     )
+    ap.add_argument(
+        "--skip-burgers",
+        action="store_true",
+        help="every table but the Burgers runs' (for those measured apart, with --collect)",
+    )
     args = ap.parse_args()
     q = ["--quick"] if args.quick else []
     RESULTS.mkdir(exist_ok=True)
@@ -180,14 +196,8 @@ def main():
     if args.collect:
         write_burgers(m, head, json_lines("\n".join(Path(f).read_text() for f in args.collect)))
         return
-    if args.quick:
-        runs = json_lines(script("burgers.py", "--json", *q))
-    else:  # as the results on the book's page were measured: each run ends at the target
-        runs = [
-            *json_lines(script("burgers.py", *BURGERS_TO_TARGET, "--budget", "900")),
-            *json_lines(script("burgers.py", *BURGERS_LBFGS, "--budget", "300")),
-        ]
-    write_burgers(m, head, runs)
+    if not args.skip_burgers:
+        write_burgers(m, head, burgers_runs(q))
 
     s = json.loads(script("burgers.py", "--scaling", "--json", *q))
     (RESULTS / "scaling.json").write_text(json.dumps({"machine": m} | s, indent=1))

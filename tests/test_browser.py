@@ -7,11 +7,13 @@ as it would in a lecture theatre without wifi.
 
 Each page is visited ONCE (:func:`read_page`), and that visit gathers every fact the tests
 below assert, in this order: at 1280 px in the light theme, what loaded, the maths, images,
-code cells, links, figures, display equations and code boxes, and a full-page JPEG screenshot (to
-``screenshots/`` next to the site's folder, ``_build/screenshots/`` by default); axe-core's
+code cells, links, figures, display equations and code boxes, and a full-page JPEG screenshot
+(to ``screenshots/`` next to the site's folder, ``_build/screenshots/`` by default); axe-core's
 WCAG 2.1 A/AA check in the light theme, then in the dark theme (switched with the theme's own
-button); at 390 px, what sticks out and the header; back at 1280 px, every control of every
-kernel-free explorer moved with the mouse's and the keyboard's actions. The console errors and
+button) its colour rules, or all its rules when the dark theme shows or hides an element the
+light one does not (a theme switch changes nothing else); at 390 px, what sticks out and the
+header; back at 1280 px, every control of every kernel-free explorer moved with the mouse's
+and the keyboard's actions. The console errors and
 failed or blocked requests of the whole visit count against the page.
 
 Per page: the page loads without console errors or failed requests; where there is maths,
@@ -38,6 +40,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +49,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from _browser import (
     BLOCKING_IMPACTS,
+    COLOUR_RULES,
+    SHOWN_ELEMENTS,
     Visit,
     chromium,
     require_chromium,
@@ -569,10 +574,14 @@ def read_page(browser, base_url: str, doc: str, screenshot_dir: Path) -> PageFac
         # JPEG: a whole long page encodes in half the time of a PNG, and reads as well.
         shot = screenshot_dir / f"{doc.replace('/', '__')}.jpg"
         page.screenshot(path=str(shot), full_page=True, type="jpeg", quality=70)
-        # Accessibility in the theme the page opens in (light), then in the dark theme.
+        # Accessibility in the theme the page opens in (light), every rule; then in the dark
+        # theme the colour rules, or every rule again if the theme shows or hides an element.
+        shown = {}
         for theme in THEMES:
             facts.themes[theme] = set_theme(page, theme)
-            facts.axe[theme] = visit.axe()
+            shown[theme] = page.evaluate(SHOWN_ELEMENTS)
+            same = theme != THEMES[0] and shown[theme] == shown[THEMES[0]]
+            facts.axe[theme] = visit.axe(COLOUR_RULES if same else None)
         set_theme(page, "light")
         # A phone's width.
         page.set_viewport_size({"width": PHONE, "height": 844})
@@ -596,20 +605,65 @@ def read_page(browser, base_url: str, doc: str, screenshot_dir: Path) -> PageFac
     return facts
 
 
+# Longest wait for the second visitor's page (it reads its pages one after another).
+SECOND_VISITOR_TIMEOUT_S = 900
+
+
+def wanted_docs(items) -> list[str]:
+    """The pages the selected tests will ask ``book`` for, in the table of contents' order: the
+    ``doc`` of each such test, or every page if one of them reads them all."""
+    wanted = set()
+    for item in items:
+        if "book" in getattr(item, "fixturenames", ()):
+            params = getattr(getattr(item, "callspec", None), "params", {})
+            wanted |= {params["doc"]} if "doc" in params else set(TOC_DOCS)
+    return [doc for doc in TOC_DOCS if doc in wanted]
+
+
 @pytest.fixture(scope="session")
-def book(browser, base_url, site, screenshot_dir):
+def book(request, browser, base_url, site, screenshot_dir):
     """``book(doc)``: the facts of ``doc``, from one visit made the first time it is asked for.
-    At the end, the accessibility counts by rule go to ``axe.json`` next to the site's folder."""
+
+    Two pages are read at a time: a second thread, with its own Playwright and Chromium (a
+    sync Playwright serves one thread), reads every other one of the pages the selected tests
+    ask for, in order, while the tests read the others as they ask for them; a visit mostly
+    waits for Chromium, so the two overlap. At the end, the accessibility counts by rule go to
+    ``axe.json`` next to the site's folder."""
     read: dict[str, PageFacts] = {}
+    second = {doc: threading.Event() for doc in wanted_docs(request.session.items)[1::2]}
+    stop = threading.Event()  # the session is over: no further page
+
+    def second_visitor():
+        try:
+            with chromium() as own:
+                for doc in second:
+                    if stop.is_set():
+                        break
+                    read[doc] = read_page(own, base_url, doc, screenshot_dir)
+                    second[doc].set()
+        except Exception:  # noqa: BLE001 - reported by every test of the pages left
+            error = traceback.format_exc(limit=3)
+            for doc, ready in second.items():
+                if not ready.is_set():
+                    read[doc] = PageFacts(doc, error=f"the second visitor failed:\n{error}")
+                    ready.set()
+
+    visitor = threading.Thread(target=second_visitor, daemon=True)
+    visitor.start()
 
     def facts(doc: str) -> PageFacts:
-        if doc not in read:
+        if doc in second:
+            if not second[doc].wait(SECOND_VISITOR_TIMEOUT_S):
+                pytest.fail(f"{doc}.html: not read within {SECOND_VISITOR_TIMEOUT_S} s")
+        elif doc not in read:
             read[doc] = read_page(browser, base_url, doc, screenshot_dir)
         if read[doc].error:
             pytest.fail(f"{doc}.html: the visit failed:\n{read[doc].error}")
         return read[doc]
 
     yield facts
+    stop.set()
+    visitor.join(SECOND_VISITOR_TIMEOUT_S)
     summary = {
         doc: {
             theme: {f"{v['id']} ({v['impact']})": len(v["nodes"]) for v in violations}

@@ -37,3 +37,20 @@ def seeded_network(m: int, n: int, p: int, seed: int):
     X = np.random.default_rng(seed).normal(size=(m, n))
     Wh, wo = network.init_weights(n, p, seed=seed)
     return X, Wh, wo
+
+
+@pytest.fixture
+def first_frame_only(monkeypatch):
+    """Kernel-free explorers draw only their first frame (the starting values) in this test;
+    yields the list that then holds the whole grid of frame keys the explorer would draw."""
+    from lecturekit import static_explorer
+
+    grid = []
+    every_key = static_explorer.frame_keys
+
+    def first_key_only(controls, crossed=()):
+        grid[:] = every_key(controls, crossed)
+        return grid[:1]
+
+    monkeypatch.setattr(static_explorer, "frame_keys", first_key_only)
+    return grid

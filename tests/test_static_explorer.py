@@ -210,19 +210,12 @@ SAME_CALL = ("neuron_explorer", "bump_builder", "shape_builder")
 
 
 @pytest.mark.parametrize("name", se.TWINS)
-def test_the_books_explorers_start_at_the_live_figure(name, monkeypatch):
+def test_the_books_explorers_start_at_the_live_figure(name, first_frame_only):
     """Each of the book's twins has a grid of more than ten frames, and its first frame is drawn
     at the live explorer's starting values: the same size of picture. Only that frame is drawn
     here; the built pages, every frame included, are weighed by the browser test (at most 2 MB
     a page: ``tests/test_browser.py``)."""
-    grid = []
-    every_key = se.frame_keys
-
-    def first_key_only(controls, crossed=()):
-        grid[:] = every_key(controls, crossed)
-        return grid[:1]
-
-    monkeypatch.setattr(se, "frame_keys", first_key_only)
+    grid = first_frame_only
     explorer, live_default = TWINS[name]()
     assert len(grid) > 10, f"{name}: {len(grid)} frames"
     (first,) = parse(explorer).frames.values()

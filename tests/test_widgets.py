@@ -132,13 +132,9 @@ def test_neuron_map_boundary_and_data():
         figures.neuron_map([0.0, 1.0], "sigmoid")
 
 
-def test_explorer_shows_the_kernel_free_twin_where_nobody_watches(monkeypatch):
+def test_explorer_shows_the_kernel_free_twin_where_nobody_watches(monkeypatch, first_frame_only):
     """The book's output: the twin's HTML for the website and its starting figure for print.
     (Only the twin's first frame is drawn here; tests/test_static_explorer.py draws grids.)"""
-    from lecturekit import static_explorer
-
-    every_key = static_explorer.frame_keys
-    monkeypatch.setattr(static_explorer, "frame_keys", lambda *grid: every_key(*grid)[:1])
     monkeypatch.setenv("LECTUREKIT_BUILD", "1")
     bundle = widgets.explorer(widgets.bump_builder, -0.5, 0.5, 10.0, 1.0)._repr_mimebundle_()
     assert set(bundle) == {"text/html", "image/png", "text/plain"}

@@ -21,8 +21,10 @@ Run:  .venv/bin/python benchmarks/burgers.py               (three seeds, the pap
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import sys
 import time
 import tracemalloc
 
@@ -272,18 +274,22 @@ def sizes_for(quick):
 
 
 def scaling(Ms, widths, repeat=3):
-    """Seconds of one LM step's parts (J, JᵀJ, Cholesky solve) and of one gradient, over M × P."""
-    from scipy.linalg import cho_factor, cho_solve
+    """Seconds of one LM step's parts (J, JᵀJ, the Cholesky solve) and of one gradient, over M × P.
 
+    The solve is the finish's own, :func:`lecturekit.formulas.least_squares.step_normal` with
+    ``JᵀJ`` given: the Cholesky factor of ``JᵀJ + μI`` and two substitutions.
+    """
     from lecturekit.pinn.finish import single_threaded_blas
 
     rows = []
     with single_threaded_blas():  # as the fits run: two threads contend on a shared machine
-        rows = _scaling(Ms, widths, repeat, cho_factor, cho_solve)
+        rows = _scaling(Ms, widths, repeat)
     return rows
 
 
-def _scaling(Ms, widths, repeat, cho_factor, cho_solve):
+def _scaling(Ms, widths, repeat):
+    from lecturekit.formulas.least_squares import step_normal
+
     rows = []
     for M in Ms:
         for width in widths:
@@ -296,11 +302,10 @@ def _scaling(Ms, widths, repeat, cho_factor, cho_solve):
                 t0 = time.perf_counter()
                 rho, J = loss.residuals(th)
                 t1 = time.perf_counter()
-                A = J.T @ J
-                g = J.T @ rho
+                JtJ = J.T @ J
                 t2 = time.perf_counter()
-                A[np.diag_indices_from(A)] += 1e-3 * np.diag(A).max()
-                cho_solve(cho_factor(A), g)
+                mu = 1e-3 * np.diag(JtJ).max()
+                step_normal(J, rho, th, 0.0, np.full(th.size, mu), JtJ=JtJ)
                 t3 = time.perf_counter()
                 loss.evaluate(th, grad=True)
                 t4 = time.perf_counter()
@@ -383,7 +388,8 @@ def main():
     for seed in range(args.seeds):
         for engine, schedule in jobs:
             if engine == "deepxde":
-                r = run_deepxde(seed, sizes, args.every, args.budget, args.to_target)
+                with contextlib.redirect_stdout(sys.stderr):  # DeepXDE's own messages
+                    r = run_deepxde(seed, sizes, args.every, args.budget, args.to_target)
             else:
                 r = run(schedule, seed, sizes, args.every, args.budget, args.to_target)
             if args.json:

@@ -19,7 +19,9 @@ Run:  .venv/bin/python benchmarks/pinn.py            (all problems; torch part i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import sys
 import time
 
 import numpy as np
@@ -302,11 +304,11 @@ def main():
             if have_torch:
                 runs["PyTorch, Adam + L-BFGS"] = run_torch(cfg, seed, args.every)
             if have_deepxde and cfg["kind"] == "poisson":
-                runs["DeepXDE, Adam + L-BFGS"] = run_deepxde(cfg, seed, args.every)
+                with contextlib.redirect_stdout(sys.stderr):  # DeepXDE's own messages
+                    runs["DeepXDE, Adam + L-BFGS"] = run_deepxde(cfg, seed, args.every)
             rows.append((name, cfg, seed, runs))
             summary = ", ".join(f"{k} {v[2]:.1f} s" for k, v in runs.items())
-            print(f"{name}, seed {seed}: {summary}", flush=True)
-    print()
+            print(f"{name}, seed {seed}: {summary}", file=sys.stderr, flush=True)  # progress
     print(
         "| problem | seed | schedule | time to "
         + " | time to ".join(["1st target", "2nd target"])

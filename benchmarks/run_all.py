@@ -203,7 +203,7 @@ def main():
     (RESULTS / "scaling.json").write_text(json.dumps({"machine": m} | s, indent=1))
     (RESULTS / "scaling.md").write_text(head + scaling_table(s))
 
-    for name, args_ in (("gradient", q), ("pinn", q or ["--seeds", "3"])):
+    for name, args_ in (("gradient", q), ("allocator", q), ("pinn", q or ["--seeds", "3"])):
         out = script(f"{name}.py", *args_)
         (RESULTS / f"{name}.json").write_text(json.dumps({"machine": m, "output": out}, indent=1))
         (RESULTS / f"{name}.md").write_text(head + as_markdown(out))

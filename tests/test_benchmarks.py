@@ -26,6 +26,7 @@ def _load(name):
     return module
 
 
+allocator = _load("allocator")
 burgers = _load("burgers")
 run_all = _load("run_all")
 
@@ -161,3 +162,12 @@ def test_as_markdown_keeps_tables_as_tables_and_the_rest_as_text():
     md = run_all.as_markdown(out)
     table = "| a | b |\n|---|---|\n| 1 | 2 |\n"
     assert md == "```text\nnumpy 2\n```\n\n" + table + "\n```text\nratio 0.5\n```\n"
+
+
+def test_the_allocator_benchmark_times_each_computation_in_a_fresh_process():
+    names = list(allocator.computations(quick=True))
+    assert names[0].startswith("the temporary") and names[-1].startswith("Burgers")
+    assert sum("(m, n, p)" in n for n in names) == 4  # two sizes, lecturekit and PyTorch
+    for keep in (False, True):
+        seconds = allocator.run_child(names[0], keep, quick=True)
+        assert 0 < seconds < 1

@@ -171,3 +171,38 @@ def test_the_allocator_benchmark_times_each_computation_in_a_fresh_process():
     for keep in (False, True):
         seconds = allocator.run_child(names[0], keep, quick=True)
         assert isinstance(seconds, float) and 0 < seconds < np.inf  # a duration, never bounded
+
+
+# --- the Benchmarks page's words against the results it shows ------------------------------------
+
+RESULTS = BENCHMARKS / "results"
+PAGE = (BENCHMARKS.parent / "book" / "benchmarks.md").read_text(encoding="utf-8")
+
+
+QUICK = (
+    "the page describes the full runs of `make bench`, but benchmarks/results/ holds other "
+    "runs (`make bench-quick` writes its own): run `make bench`, or restore the results with "
+    "`git checkout benchmarks/results`"
+)
+
+
+def test_the_pages_claims_about_the_burgers_runs_hold_for_its_results():
+    runs = json.loads((RESULTS / "burgers.json").read_text())["runs"]
+    assert all(r["M"] == 10_100 and r["P"] == 3021 for r in runs), QUICK
+    lbfgs = [r for r in runs if (r["engine"], r["schedule"]) == ("lecturekit", "adam+lbfgs")]
+    # "lecturekit's Adam + L-BFGS-B, which does not reach the target in that time, after 300 s"
+    assert "which does not reach the target in that time" in PAGE
+    assert lbfgs and all(r["seconds_to_target"] is None for r in lbfgs), QUICK
+    # "Every schedule starts with the same 1000 Adam steps, DeepXDE's too"
+    assert "Every schedule starts with the same 1000 Adam steps, DeepXDE's too" in PAGE
+    assert all(r["iterations"]["adam"] == 1000 for r in runs), QUICK
+    # "three seeds"
+    assert {r["seed"] for r in runs} == {0, 1, 2}, QUICK
+
+
+def test_the_pages_claim_about_the_step_and_the_gradient_holds_for_its_scaling_table():
+    # "the price of the second-order step grows with the weights where a gradient's does not":
+    # JᵀJ's fitted exponent of P at least one above the gradient's
+    assert "grows with the weights where a gradient's does not" in PAGE
+    exponents = json.loads((RESULTS / "scaling.json").read_text())["exponents"]
+    assert exponents["JtJ"]["P"] >= exponents["grad"]["P"] + 1, QUICK

@@ -296,9 +296,9 @@ def read_results(path):
 def burgers_sentence(results):
     """The Burgers benchmark (``benchmarks/results/burgers.json``) in one sentence.
 
-    For each engine and schedule: the median seconds to the paper's error over the runs that
-    reached it, or, where none did, the best final error and the longest run. Without results
-    (None) the sentence says where the table is.
+    For each engine and schedule: how many runs reached the paper's error, and the median and
+    range of their seconds to it, or, where none did, the range of the final errors and the
+    longest run. Without results (None) the sentence says where the table is.
     """
     if results is None:
         return "The Burgers benchmark's table is on the book's Benchmarks page (make bench)."
@@ -308,18 +308,34 @@ def burgers_sentence(results):
     for engine, schedule in dict.fromkeys((r["engine"], r["schedule"]) for r in runs):
         group = [r for r in runs if (r["engine"], r["schedule"]) == (engine, schedule)]
         times = [r["seconds_to_target"] for r in group if r["seconds_to_target"] is not None]
-        name = f"{engine}'s {schedule.replace('+', ' + ').replace('lm', 'LM')}"
-        name = name.replace("lbfgs", "L-BFGS").replace("adam", "Adam")
-        if times:
-            parts.append(
-                f"{name} reached it in {np.median(times):.0f} s ({len(times)} of {len(group)} runs)"
-            )
-        else:
-            best = min(r["final_error"] for r in group)
-            longest = max(r["seconds"] for r in group)
-            parts.append(f"{name} stood at {sci(best)} after {longest:.0f} s")
+        parts.append(f"{_schedule_name(engine, schedule)} " + _outcome(group, times))
     return (
         f"On Burgers' equation at the size of Raissi et al. ({first['P']:,} weights, "
         f"{first['M']:,} residuals), with the paper's relative L2 error {sci(first['target'])} as "
         f"the target, on {cores} cores: " + "; ".join(parts) + "."
     )
+
+
+def _schedule_name(engine, schedule):
+    """``"DeepXDE's Adam + L-BFGS"``: lecturekit's L-BFGS is scipy's L-BFGS-B."""
+    engine = {"deepxde": "DeepXDE"}.get(engine, engine)
+    lbfgs = "L-BFGS-B" if engine == "lecturekit" else "L-BFGS"
+    steps = {"adam": "Adam", "lm": "LM", "lbfgs": lbfgs}
+    return f"{engine}'s " + " + ".join(steps.get(s, s) for s in schedule.split("+"))
+
+
+def _outcome(group, times):
+    """What a group of runs did: the median (and range) of the seconds to the target, or the
+    range of the final errors where no run reached it."""
+    n = len(group)
+    if times:
+        spread = f" ({min(times):.0f}–{max(times):.0f} s)" if len(times) > 1 else ""
+        return (
+            f"reached it in {len(times)} of {n} runs, in a median of "
+            f"{np.median(times):.0f} s{spread}"
+        )
+    errors = sorted(r["final_error"] for r in group)
+    longest = max(r["seconds"] for r in group)
+    stood = sci(errors[0]) if n == 1 else f"{sci(errors[0])} to {sci(errors[-1])}"
+    runs = "its run" if n == 1 else f"any of {n} runs"
+    return f"did not reach it in {runs}: the error stood at {stood} after {longest:.0f} s"

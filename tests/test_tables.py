@@ -176,9 +176,26 @@ def test_burgers_sentence_gives_each_schedules_time_to_the_target_or_its_best_er
     }
     text = burgers_sentence(results)
     assert "3,021 weights, 10,100 residuals" in text and "6.7·10⁻⁴" in text
-    assert "lecturekit's Adam + LM reached it in 478 s (2 of 3 runs)" in text  # median of two
-    assert "deepxde's Adam + L-BFGS stood at 3.1·10⁻³ after 600 s" in text
+    # the median of the two runs that reached it, and their range
+    assert (
+        "lecturekit's Adam + LM reached it in 2 of 3 runs, in a median of 478 s (454–501 s)" in text
+    )
+    assert (
+        "DeepXDE's Adam + L-BFGS did not reach it in its run: the error stood at 3.1·10⁻³ "
+        "after 600 s" in text
+    )
     assert "Benchmarks page" in burgers_sentence(None)
+
+
+def test_burgers_sentence_gives_the_range_of_errors_where_no_run_reached_the_target():
+    from lecturekit.tables import burgers_sentence
+
+    runs = [_burgers_run("lecturekit", "adam+lbfgs", None, e, 300.0 + e) for e in (0.05, 0.04)]
+    text = burgers_sentence({"machine": {"cores": 2}, "runs": runs})
+    assert (
+        "lecturekit's Adam + L-BFGS-B did not reach it in any of 2 runs: the error stood at "
+        "0.04 to 0.05 after 300 s" in text
+    )
 
 
 def test_read_results_is_none_where_the_file_is_absent(tmp_path):

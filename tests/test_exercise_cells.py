@@ -149,10 +149,12 @@ class Chapter:
         self.shell.run_cell("import matplotlib; matplotlib.use('Agg')")
 
     def run(self, code, what):
+        import matplotlib.pyplot as plt
         from IPython.utils.capture import capture_output
 
         with capture_output(display=True) as captured:
             result = self.shell.run_cell(code, store_history=False, silent=False)
+        plt.close("all")  # as Jupyter's inline backend does after every cell
         text = captured.stdout + captured.stderr
         for output in captured.outputs:
             text += "\n" + output.data.get("text/plain", "")

@@ -18,6 +18,7 @@ Run: ``python benchmarks/gradient.py`` (``--quick`` for the two small sizes only
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import platform
 import statistics
@@ -234,11 +235,11 @@ def main(argv=None):
     else:
         torch.set_num_threads(2)
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    for name, mod in (("JAX", jax), ("HIPS autograd", autograd)):
+    for name, dist, mod in (("JAX", "jax", jax), ("HIPS autograd", "autograd", autograd)):
         if mod is None:
             print(f"{name} is not installed: skipping it (pip install -r requirements-bench.txt).")
-        else:
-            print(f"{name} {mod.__version__ if hasattr(mod, '__version__') else ''}")
+        else:  # autograd has no __version__: the installed distribution's
+            print(f"{name} {importlib.metadata.version(dist)}")
     sizes = SIZES[:2] if args.quick else SIZES
 
     rows = []

@@ -5,6 +5,7 @@ date and the versions, so the book's Benchmarks page shows measurements, not cla
 
 Run:  .venv/bin/python benchmarks/run_all.py            (the full runs; Burgers about 50 min)
       .venv/bin/python benchmarks/run_all.py --quick    (every benchmark's quick mode)
+      .venv/bin/python benchmarks/run_all.py --only gradient pinn   (those tables alone)
 """
 
 from __future__ import annotations
@@ -164,12 +165,15 @@ def as_markdown(out):
             text.append(line)
     if any(t.strip() for t in text):
         blocks.append("```text\n" + "\n".join(text).strip("\n") + "\n```")
-    return "\n".join(blocks).replace("\n\n\n", "\n\n") + "\n"
+    return "\n".join(blocks).replace("\n\n\n", "\n\n").rstrip("\n") + "\n"
 
 
 def write_burgers(m, head, runs):
     (RESULTS / "burgers.json").write_text(json.dumps({"machine": m, "runs": runs}, indent=1))
     (RESULTS / "burgers.md").write_text(head + burgers_table(runs))
+
+
+TABLES = ("burgers", "scaling", "gradient", "allocator", "pinn")
 
 
 def main():
@@ -187,7 +191,14 @@ def main():
         action="store_true",
         help="every table but the Burgers runs' (for those measured apart, with --collect)",
     )
+    ap.add_argument(
+        "--only",
+        nargs="+",
+        choices=TABLES,
+        help="write only these tables (each from its own run, with its own header)",
+    )
     args = ap.parse_args()
+    wanted = set(args.only or TABLES) - ({"burgers"} if args.skip_burgers else set())
     q = ["--quick"] if args.quick else []
     RESULTS.mkdir(exist_ok=True)
     m = machine()
@@ -196,14 +207,17 @@ def main():
     if args.collect:
         write_burgers(m, head, json_lines("\n".join(Path(f).read_text() for f in args.collect)))
         return
-    if not args.skip_burgers:
+    if "burgers" in wanted:
         write_burgers(m, head, burgers_runs(q))
 
-    s = json.loads(script("burgers.py", "--scaling", "--json", *q))
-    (RESULTS / "scaling.json").write_text(json.dumps({"machine": m} | s, indent=1))
-    (RESULTS / "scaling.md").write_text(head + scaling_table(s))
+    if "scaling" in wanted:
+        s = json.loads(script("burgers.py", "--scaling", "--json", *q))
+        (RESULTS / "scaling.json").write_text(json.dumps({"machine": m} | s, indent=1))
+        (RESULTS / "scaling.md").write_text(head + scaling_table(s))
 
     for name, args_ in (("gradient", q), ("allocator", q), ("pinn", q or ["--seeds", "3"])):
+        if name not in wanted:
+            continue
         out = script(f"{name}.py", *args_)
         (RESULTS / f"{name}.json").write_text(json.dumps({"machine": m, "output": out}, indent=1))
         (RESULTS / f"{name}.md").write_text(head + as_markdown(out))

@@ -206,3 +206,21 @@ def test_the_pages_claim_about_the_step_and_the_gradient_holds_for_its_scaling_t
     assert "grows with the weights where a gradient's does not" in PAGE
     exponents = json.loads((RESULTS / "scaling.json").read_text())["exponents"]
     assert exponents["JtJ"]["P"] >= exponents["grad"]["P"] + 1, QUICK
+
+
+def test_run_all_only_writes_the_tables_asked_for(tmp_path, monkeypatch):
+    ran = []
+
+    def fake_script(name, *args):
+        ran.append((name, args))
+        return "| a |\n|---|\n| 1 |\n"
+
+    monkeypatch.setattr(run_all, "RESULTS", tmp_path)
+    monkeypatch.setattr(run_all, "script", fake_script)
+    monkeypatch.setattr(sys, "argv", ["run_all.py", "--only", "gradient", "allocator"])
+    run_all.main()
+    assert ran == [("gradient.py", ()), ("allocator.py", ())]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "allocator.json", "allocator.md", "gradient.json", "gradient.md",
+    ]  # fmt: skip
+    assert (tmp_path / "gradient.md").read_text().endswith("full run.\n\n| a |\n|---|\n| 1 |\n")

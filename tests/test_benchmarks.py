@@ -110,6 +110,7 @@ def test_json_mode_prints_one_object_per_run_and_nothing_else(monkeypatch, capsy
 
 def test_a_missing_deepxde_is_skipped_with_a_message(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "deepxde", None)  # import deepxde raises ImportError
+    monkeypatch.setenv("DDE_BACKEND", "pytorch")  # restored after the test (main sets it)
     monkeypatch.setattr(burgers, "sizes_for", lambda quick: TINY)
     monkeypatch.setattr(sys, "argv", ["burgers.py", "--engine", "deepxde", "--seeds", "1"])
     burgers.main()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -169,8 +170,59 @@ def as_markdown(out):
 
 
 def write_burgers(m, head, runs):
-    (RESULTS / "burgers.json").write_text(json.dumps({"machine": m, "runs": runs}, indent=1))
+    text = json.dumps({"machine": m, "runs": runs}, indent=1)
+    (RESULTS / "burgers.json").write_text(text)
     (RESULTS / "burgers.md").write_text(head + burgers_table(runs))
+    burgers_figure(runs, RESULTS / "burgers.png", source=digest(text))
+
+
+def digest(text):
+    """The SHA-256 of a results file's text: stamped into its figure, so a test can tell a
+    figure drawn from other results."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# One style per engine and schedule: colour and line style both differ, for readers who do not
+# tell the colours apart and for print.
+STYLES = {
+    ("lecturekit", "adam+lm"): ("lecturekit, Adam + LM", "C0", "-"),
+    ("deepxde", "adam+lbfgs"): ("DeepXDE, Adam + L-BFGS", "C1", "--"),
+    ("lecturekit", "adam+lbfgs"): ("lecturekit, Adam + L-BFGS-B", "C2", ":"),
+    ("lecturekit", "adam"): ("lecturekit, Adam", "C3", "-."),
+}
+
+
+def burgers_figure(runs, path, source):
+    """The error on the grid against training time, one line per run, and the paper's error.
+
+    Where the lines of two schedules cross, one overtakes the other; the table gives the
+    seconds to the target. ``source`` (the results file's digest) goes into the PNG's metadata.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    labelled = set()
+    for r in runs:
+        key = (r["engine"], r["schedule"])
+        label, colour, style = STYLES.get(key, (" ".join(key), "C4", "-"))
+        t = [c[0] for c in r["curve"]]
+        e = [c[3] for c in r["curve"]]
+        ax.plot(t, e, style, color=colour, lw=1.5, label=None if key in labelled else label)
+        labelled.add(key)
+    target = runs[0].get("target", 6.7e-4)
+    ax.axhline(target, color="0.3", lw=1, label="the paper's error")
+    ax.set_yscale("log")
+    ax.set_xlabel("training time (s)")
+    ax.set_ylabel("relative L2 error on the grid")
+    ax.set_title(f"Burgers' equation, M = {runs[0]['M']:,}, P = {runs[0]['P']:,}: every run")
+    ax.legend(frameon=False)
+    ax.grid(True, which="major", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, metadata={"Source": f"burgers.json sha256 {source}"})
+    plt.close(fig)
 
 
 TABLES = ("burgers", "scaling", "gradient", "allocator", "pinn")

@@ -225,3 +225,37 @@ def test_run_all_only_writes_the_tables_asked_for(tmp_path, monkeypatch):
         "allocator.json", "allocator.md", "gradient.json", "gradient.md",
     ]  # fmt: skip
     assert (tmp_path / "gradient.md").read_text().endswith("full run.\n\n| a |\n|---|\n| 1 |\n")
+
+
+def test_the_burgers_figure_is_drawn_from_the_results_file_beside_it():
+    from PIL import Image
+
+    text = (RESULTS / "burgers.json").read_text()
+    with Image.open(RESULTS / "burgers.png") as png:
+        source = png.info.get("Source", "")
+    assert source == f"burgers.json sha256 {run_all.digest(text)}", (
+        "benchmarks/results/burgers.png was drawn from other results than burgers.json: "
+        "run make bench (or run_all.py --collect) to write both"
+    )
+
+
+def test_the_burgers_figure_draws_one_line_per_run_and_the_target(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    schedules = [("lecturekit", "adam+lm"), ("lecturekit", "adam+lm"), ("deepxde", "adam+lbfgs")]
+    runs = [
+        {"engine": e, "schedule": s, "M": 500, "P": 3021, "target": 6.7e-4,
+         "curve": [(1.0, "adam", 25, 0.5), (2.0, "lm", 1, 1e-3)]}
+        for e, s in schedules
+    ]  # fmt: skip
+    drawn = {}
+    monkeypatch.setattr(plt, "close", lambda fig: drawn.setdefault("fig", fig))
+    run_all.burgers_figure(runs, tmp_path / "f.png", source="abc")
+    ax = drawn["fig"].axes[0]
+    assert len(ax.lines) == len(runs) + 1  # the runs and the target
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "lecturekit, Adam + LM", "DeepXDE, Adam + L-BFGS", "the paper's error",
+    ]  # fmt: skip
+    assert ax.get_yscale() == "log"
+    monkeypatch.undo()
+    plt.close(drawn["fig"])

@@ -37,9 +37,11 @@ def test_three_forms_solve_the_damped_normal_equations(m, P, lam):
 def test_the_normal_form_reuses_a_formed_JtJ_and_substitutes_exactly():
     J, r, w = _problem(30, 8, seed=3)
     shift = np.full(8, 0.2)
+    JtJ = J.T @ J
     np.testing.assert_allclose(
-        F.step_normal(J, r, w, 0.1, shift, JtJ=J.T @ J), _direct(J, r, w, 0.1, shift), rtol=1e-10
+        F.step_normal(J, r, w, 0.1, shift, JtJ=JtJ), _direct(J, r, w, 0.1, shift), rtol=1e-10
     )
+    np.testing.assert_array_equal(JtJ, J.T @ J)  # kept as it was, for the next trial step
     L = np.tril(np.random.default_rng(4).normal(size=(8, 8))) + 4 * np.eye(8)
     b = np.arange(8.0)
     np.testing.assert_allclose(L @ F.forward_substitution(L, b), b, atol=1e-12)

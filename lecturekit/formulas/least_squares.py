@@ -68,7 +68,8 @@ def step_normal(J, r, w, lam, shift, JtJ=None):
     ``JtJ`` is ``JᵀJ`` if already formed: it depends on J alone, so a rejected step, which
     changes only the damping, reuses it (forming it, m·P² flops, is the step's dearest part).
     """
-    N = (J.T @ J if JtJ is None else JtJ) + np.diag(lam + shift)
+    N = J.T @ J if JtJ is None else JtJ.copy()  # JtJ itself is kept for the next trial
+    N[np.diag_indices_from(N)] += lam + shift  # in place: no third P×P array
     L = np.linalg.cholesky(N)
     z = forward_substitution(L, -gradient(J, r, w, lam))  # L z = −∇Φ
     return back_substitution(L, z)  # Lᵀ δ = z

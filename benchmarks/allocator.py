@@ -38,7 +38,7 @@ KEEP = (
     "glibc.malloc.top_pad=67108864:glibc.malloc.trim_threshold=268435456:"
     "glibc.malloc.mmap_threshold=33554432"
 )
-# The sizes (m, n, p) of benchmarks/gradient.py.
+# The sizes (m, n, p) of benchmarks/gradient.py (a test checks that they agree).
 SIZES = [(100, 1, 20), (1000, 10, 64), (4096, 64, 256), (16384, 128, 512)]
 
 
@@ -52,6 +52,18 @@ def _median_seconds(fn, repeat):
     return statistics.median(times)
 
 
+def gradient_problem(m, n, p):
+    """``gradient.problem(m, n, p)``'s data and weights, without importing gradient.py: it
+    imports PyTorch and JAX, whose allocations would move glibc's thresholds before the timing
+    (a test checks that the two agree)."""
+    from lecturekit import network
+
+    rng = np.random.default_rng(0)
+    X, d = rng.standard_normal((m, n)), rng.standard_normal(m)
+    Wh, wo = network.init_weights(n, p, seed=1)
+    return X, d, Wh, wo
+
+
 def computations(quick):
     """Name ↦ (what to import and build, returning the call to time; repetitions)."""
     repeat = 20 if quick else 100
@@ -61,11 +73,9 @@ def computations(quick):
         return lambda: 1.0 - t * t
 
     def lecturekit_gradient(m, n, p):
-        from lecturekit import network, train
+        from lecturekit import train
 
-        rng = np.random.default_rng(0)  # the data and weights of benchmarks/gradient.py
-        X, d = rng.standard_normal((m, n)), rng.standard_normal(m)
-        Wh, wo = network.init_weights(n, p, seed=1)
+        X, d, Wh, wo = gradient_problem(m, n, p)
         return lambda: train.loss_and_gradient(X, d, Wh, wo)
 
     def torch_gradient(m, n, p):
@@ -83,7 +93,7 @@ def computations(quick):
         from lecturekit.pinn.finish import single_threaded_blas
 
         Xc, conditions = burgers.problem(0)
-        loss = PINN([2] + [20] * 8 + [1], seed=0).loss(burgers.residual, Xc, conditions)
+        loss = PINN(burgers.layers(), seed=0).loss(burgers.residual, Xc, conditions)
         theta = loss.theta0.copy()
 
         def call():

@@ -69,6 +69,11 @@ def quadrature_error():
     return float(np.max(np.abs(u - exact(X[:, 0], X[:, 1], n=400))) / np.max(np.abs(u)))
 
 
+def layers(width=20):
+    """The paper's network ``[2, width×8, 1]`` (width 20: 3,021 weights); other widths scale it."""
+    return [2] + [width] * 8 + [1]
+
+
 def residual(X, u, du, d2u, p):
     """Burgers' residual ``u_t + u u_x − ν u_xx`` on points X = [x, t] (column 0 x, 1 t)."""
     return du[:, 1] + u * du[:, 0] - NU * d2u[:, 0]
@@ -107,7 +112,7 @@ def run(schedule, seed, sizes, every, budget=float("inf"), to_target=False):
     """
     Xg, ug = grid()
     Xc, conditions = problem(seed, sizes["n_col"], sizes["n_bc"])
-    net = PINN([2] + [20] * 8 + [1], seed=seed)
+    net = PINN(layers(), seed=seed)
     curve, phases = [], {}
     clock = {"paused": 0.0, "start": None, "last": None}
 
@@ -202,7 +207,7 @@ def run_deepxde(seed, sizes, every, budget=float("inf"), to_target=False):
         geom, pde, [bc, ic], num_domain=sizes["n_col"], num_boundary=sizes["n_bc"] - n0,
         num_initial=n0,
     )  # fmt: skip
-    net = dde.nn.FNN([2] + [20] * 8 + [1], "tanh", "Glorot normal")
+    net = dde.nn.FNN(layers(), "tanh", "Glorot normal")
     model = dde.Model(data, net)
     curve, clock = [], {"paused": 0.0, "iterations": {"adam": 0, "lbfgs": 0}}
 
@@ -293,7 +298,7 @@ def _scaling(Ms, widths, repeat):
     rows = []
     for M in Ms:
         for width in widths:
-            net = PINN([2] + [width] * 8 + [1], seed=0)
+            net = PINN(layers(width), seed=0)
             Xc, conditions = problem(0, M - 100, 100)
             loss = net.loss(residual, Xc, conditions)
             th = loss.theta0.copy()

@@ -259,3 +259,11 @@ def test_the_burgers_figure_draws_one_line_per_run_and_the_target(tmp_path, monk
     assert ax.get_yscale() == "log"
     monkeypatch.undo()
     plt.close(drawn["fig"])
+
+
+def test_the_allocator_benchmark_times_the_gradient_benchmarks_problems():
+    gradient = _load("gradient")  # imports the optional peers, which allocator.py avoids
+    assert allocator.SIZES == gradient.SIZES
+    got, want = allocator.gradient_problem(50, 3, 7), gradient.problem(50, 3, 7)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import scipy
 
+from lecturekit.tables import schedule_name
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 
@@ -185,10 +187,10 @@ def digest(text):
 # One style per engine and schedule: colour and line style both differ, for readers who do not
 # tell the colours apart and for print.
 STYLES = {
-    ("lecturekit", "adam+lm"): ("lecturekit, Adam + LM", "C0", "-"),
-    ("deepxde", "adam+lbfgs"): ("DeepXDE, Adam + L-BFGS", "C1", "--"),
-    ("lecturekit", "adam+lbfgs"): ("lecturekit, Adam + L-BFGS-B", "C2", ":"),
-    ("lecturekit", "adam"): ("lecturekit, Adam", "C3", "-."),
+    ("lecturekit", "adam+lm"): ("C0", "-"),
+    ("deepxde", "adam+lbfgs"): ("C1", "--"),
+    ("lecturekit", "adam+lbfgs"): ("C2", ":"),
+    ("lecturekit", "adam"): ("C3", "-."),
 }
 
 
@@ -207,13 +209,13 @@ def burgers_figure(runs, path, source):
     labelled = set()
     for r in runs:
         key = (r["engine"], r["schedule"])
-        label, colour, style = STYLES.get(key, (" ".join(key), "C4", "-"))
+        colour, style = STYLES.get(key, ("C4", "-"))
+        label = schedule_name(*key)  # as chapter 7's sentence names it
         t = [c[0] for c in r["curve"]]
         e = [c[3] for c in r["curve"]]
         ax.plot(t, e, style, color=colour, lw=1.5, label=None if key in labelled else label)
         labelled.add(key)
-    target = runs[0].get("target", 6.7e-4)
-    ax.axhline(target, color="0.3", lw=1, label="the paper's error")
+    ax.axhline(runs[0]["target"], color="0.3", lw=1, label="the paper's error")
     ax.set_yscale("log")
     ax.set_xlabel("training time (s)")
     ax.set_ylabel("relative L2 error on the grid")

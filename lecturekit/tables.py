@@ -30,6 +30,7 @@ __all__ = [
     "sci",
     "read_results",
     "burgers_sentence",
+    "schedule_name",
 ]
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -308,7 +309,7 @@ def burgers_sentence(results):
     for engine, schedule in dict.fromkeys((r["engine"], r["schedule"]) for r in runs):
         group = [r for r in runs if (r["engine"], r["schedule"]) == (engine, schedule)]
         times = [r["seconds_to_target"] for r in group if r["seconds_to_target"] is not None]
-        parts.append(f"{_schedule_name(engine, schedule)} " + _outcome(group, times))
+        parts.append(f"{schedule_name(engine, schedule)} " + _outcome(group, times))
     return (
         f"On Burgers' equation at the size of Raissi et al. ({first['P']:,} weights, "
         f"{first['M']:,} residuals), with the paper's relative L2 error {sci(first['target'])} as "
@@ -316,8 +317,9 @@ def burgers_sentence(results):
     )
 
 
-def _schedule_name(engine, schedule):
-    """``"DeepXDE's Adam + L-BFGS"``: lecturekit's L-BFGS is scipy's L-BFGS-B."""
+def schedule_name(engine, schedule):
+    """A run's engine and schedule as the book names them: ``schedule_name("deepxde",
+    "adam+lbfgs")`` is ``"DeepXDE's Adam + L-BFGS"``; lecturekit's L-BFGS is scipy's L-BFGS-B."""
     engine = {"deepxde": "DeepXDE"}.get(engine, engine)
     lbfgs = "L-BFGS-B" if engine == "lecturekit" else "L-BFGS"
     steps = {"adam": "Adam", "lm": "LM", "lbfgs": lbfgs}

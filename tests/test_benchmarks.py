@@ -254,7 +254,7 @@ def test_the_burgers_figure_draws_one_line_per_run_and_the_target(tmp_path, monk
     ax = drawn["fig"].axes[0]
     assert len(ax.lines) == len(runs) + 1  # the runs and the target
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "lecturekit, Adam + LM", "DeepXDE, Adam + L-BFGS", "the paper's error",
+        "lecturekit's Adam + LM", "DeepXDE's Adam + L-BFGS", "the paper's error",
     ]  # fmt: skip
     assert ax.get_yscale() == "log"
     monkeypatch.undo()
